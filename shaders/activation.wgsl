@@ -1,0 +1,95 @@
+// activation.wgsl — the elementwise and column kernels around each linear layer.
+//   bias_act:     Z = Y + b (b broadcast over rows, in place: Z holds Y on entry), H = act(Z)
+//   add_bias:     Z = Y + b, no activation (the head's logits)
+//   act_backward: dZ = dH ∘ act'(Z) (in place: D holds dH on entry, dZ on exit)
+//   bias_grad:    db_j = Σ_i dZ_ij, and with SQUARE also S_j = Σ_i dZ_ij² (per-example Σg²
+//                 of the bias: g_i(b) = δ_i). One invocation per column, loop over rows:
+//                 no atomics, deterministic order.
+// Layout: row-major rows × cols. act: 0 relu, 1 gelu (tanh form), 2 quadratic z².
+
+struct Shape {
+  rows: u32,
+  cols: u32,
+  act: u32,
+  flags: u32, // bias_grad: 1 = also write Σ dZ² into S
+}
+
+@group(0) @binding(0) var<uniform> S0: Shape;
+@group(0) @binding(1) var<storage, read> bias: array<f32>;
+@group(0) @binding(2) var<storage, read_write> Z: array<f32>;
+@group(0) @binding(3) var<storage, read_write> H: array<f32>;
+
+const GELU_C: f32 = 0.7978845608028654; // √(2/π)
+
+fn tanh_safe(u: f32) -> f32 {
+  // tanh saturates to ±1 in f32 beyond |u| ≈ 9; clamping keeps exp() inside range on every driver
+  return tanh(clamp(u, -15.0, 15.0));
+}
+
+fn act_fwd(kind: u32, z: f32) -> f32 {
+  switch kind {
+    case 0u: { return max(z, 0.0); }
+    case 1u: { return 0.5 * z * (1.0 + tanh_safe(GELU_C * (z + 0.044715 * z * z * z))); }
+    default: { return z * z; }
+  }
+}
+
+fn act_grad(kind: u32, z: f32) -> f32 {
+  switch kind {
+    case 0u: { return select(0.0, 1.0, z > 0.0); }
+    case 1u: {
+      let t = tanh_safe(GELU_C * (z + 0.044715 * z * z * z));
+      return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * GELU_C * (1.0 + 3.0 * 0.044715 * z * z);
+    }
+    default: { return 2.0 * z; }
+  }
+}
+
+@compute @workgroup_size(256)
+fn bias_act(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let idx = gid.x;
+  if (idx >= S0.rows * S0.cols) { return; }
+  let z = Z[idx] + bias[idx % S0.cols];
+  Z[idx] = z;
+  H[idx] = act_fwd(S0.act, z);
+}
+
+// Each entry point has its own binding numbers (layout 'auto' keeps the ones it uses):
+// bias_act 0–3; add_bias and act_backward 4–6; bias_grad 7–10.
+@group(0) @binding(4) var<uniform> S1: Shape;
+@group(0) @binding(5) var<storage, read> Xr: array<f32>;
+@group(0) @binding(6) var<storage, read_write> D: array<f32>;
+
+@compute @workgroup_size(256)
+fn add_bias(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let idx = gid.x;
+  if (idx >= S1.rows * S1.cols) { return; }
+  D[idx] = D[idx] + Xr[idx % S1.cols];
+}
+
+@compute @workgroup_size(256)
+fn act_backward(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let idx = gid.x;
+  if (idx >= S1.rows * S1.cols) { return; }
+  D[idx] = D[idx] * act_grad(S1.act, Xr[idx]);
+}
+
+@group(0) @binding(7) var<uniform> S2: Shape;
+@group(0) @binding(8) var<storage, read> dZ: array<f32>;
+@group(0) @binding(9) var<storage, read_write> G: array<f32>;
+@group(0) @binding(10) var<storage, read_write> SQ: array<f32>;
+
+@compute @workgroup_size(64)
+fn bias_grad(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = gid.x;
+  if (j >= S2.cols) { return; }
+  var s = 0.0;
+  var s2 = 0.0;
+  for (var i = 0u; i < S2.rows; i++) {
+    let v = dZ[i * S2.cols + j];
+    s += v;
+    s2 += v * v;
+  }
+  G[j] = s;
+  if ((S2.flags & 1u) != 0u) { SQ[j] = s2; }
+}

@@ -1,0 +1,61 @@
+// embed.wgsl — the shared embedding table E (p × d) for both operands.
+//   gather:  X[i, s·d + j] = E[tok[2i+s], j]                  (s = 0: operand a, 1: operand b)
+//   scatter: dE[r, j] = Σ_i g_i(r, j),  SQ[r, j] = Σ_i g_i(r, j)²
+// where example i's gradient for row r is the sum of its slot contributions
+// g_i(r, j) = [a_i = r]·dX[i, j] + [b_i = r]·dX[i, d + j] — when a = b both slots add
+// before squaring (the per-example gradient is one vector, squared once).
+// Race-free without atomics: one invocation per (r, j) walks the CSR inverse index of
+// the batch (built on the CPU with the batch): rowStart[r]..rowStart[r+1] lists entries
+// e = i·4 + slot bits (1: a, 2: b, 3: both).
+
+struct EmbedParams {
+  n: u32,     // examples
+  d: u32,     // embedding size
+  p: u32,     // table rows
+  flags: u32, // scatter: 1 = also write SQ
+}
+
+@group(0) @binding(0) var<uniform> G0: EmbedParams;
+@group(0) @binding(1) var<storage, read> E: array<f32>;
+@group(0) @binding(2) var<storage, read> tok: array<u32>;
+@group(0) @binding(3) var<storage, read_write> X: array<f32>;
+
+@compute @workgroup_size(256)
+fn gather(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let idx = gid.x;
+  let width = 2u * G0.d;
+  if (idx >= G0.n * width) { return; }
+  let i = idx / width;
+  let col = idx % width;
+  let s = col / G0.d;
+  let j = col % G0.d;
+  X[idx] = E[tok[2u * i + s] * G0.d + j];
+}
+
+@group(0) @binding(4) var<uniform> G1: EmbedParams;
+@group(0) @binding(5) var<storage, read> dX: array<f32>;
+@group(0) @binding(6) var<storage, read> rowStart: array<u32>;
+@group(0) @binding(7) var<storage, read> entries: array<u32>;
+@group(0) @binding(8) var<storage, read_write> dE: array<f32>;
+@group(0) @binding(9) var<storage, read_write> SQ: array<f32>;
+
+@compute @workgroup_size(256)
+fn scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let idx = gid.x;
+  if (idx >= G1.p * G1.d) { return; }
+  let r = idx / G1.d;
+  let j = idx % G1.d;
+  var s = 0.0;
+  var s2 = 0.0;
+  for (var e = rowStart[r]; e < rowStart[r + 1u]; e++) {
+    let ent = entries[e];
+    let row = (ent >> 2u) * 2u * G1.d;
+    var g = 0.0;
+    if ((ent & 1u) != 0u) { g += dX[row + j]; }
+    if ((ent & 2u) != 0u) { g += dX[row + G1.d + j]; }
+    s += g;
+    s2 += g * g;
+  }
+  dE[idx] = s;
+  if ((G1.flags & 1u) != 0u) { SQ[idx] = s2; }
+}

@@ -1,0 +1,41 @@
+import { defaultConfig, type RunConfig } from './settings';
+
+/** A preset is a named partial config; as a URL it is `?preset=name`. */
+export interface Preset {
+  name: string;
+  title: string;
+  blurb: string;
+  config: Partial<RunConfig>;
+}
+
+export const PRESETS: readonly Preset[] = [
+  {
+    name: 'tiny',
+    title: 'Tiny',
+    blurb: 'a+b mod 13, 80% train: memorises in ~75 steps, groks by ~700 (seed 1; small p is seed-sensitive)',
+    config: { task: 'add', p: 13, train: 0.8, embed: 16, width: 32, depth: 1, lr: 1e-2, wd: 1, evalEvery: 5, probeTrain: 16, probeTest: 16, instrumentEvery: 20 },
+  },
+  {
+    name: 'lecture',
+    title: 'Lecture',
+    blurb: 'a+b mod 23, 70% train: memorises, then groks within about a minute',
+    config: { task: 'add', p: 23, train: 0.7, embed: 32, width: 64, depth: 1, lr: 1e-2, wd: 1, evalEvery: 10, instrumentEvery: 25 },
+  },
+  {
+    name: 'paper',
+    title: 'Paper',
+    blurb: 'a·b⁻¹ mod 97 at 25% train, the setting of the published 5× claim (slow without a real GPU)',
+    config: { task: 'div', p: 97, train: 0.25, embed: 128, width: 256, depth: 1, lr: 1e-3, wd: 1, evalEvery: 50, instrumentEvery: 200 },
+  },
+  {
+    name: 'noise',
+    title: 'Label noise',
+    blurb: 'a+b mod 23 with 20% of training labels wrong: where does the noise go, channel or reservoir?',
+    config: { task: 'add', p: 23, train: 0.7, noise: 0.2, embed: 32, width: 64, depth: 1, lr: 1e-2, wd: 1, evalEvery: 10, instrumentEvery: 25 },
+  },
+];
+
+export function presetConfig(name: string): RunConfig | undefined {
+  const p = PRESETS.find((x) => x.name === name);
+  return p ? { ...defaultConfig(), ...p.config } : undefined;
+}

@@ -1,0 +1,51 @@
+/**
+ * Compiled compute pipelines, one per WGSL entry point, created once per device
+ * and cached. Compilation errors surface as one Error naming the file and line.
+ */
+import type { ShaderName, ShaderSources } from './shaders';
+
+export const ENTRY_POINTS = {
+  matmul: ['matmul', 'main'],
+  biasAct: ['activation', 'bias_act'],
+  addBias: ['activation', 'add_bias'],
+  actBackward: ['activation', 'act_backward'],
+  biasGrad: ['activation', 'bias_grad'],
+  gather: ['embed', 'gather'],
+  scatter: ['embed', 'scatter'],
+  softmaxCE: ['loss', 'softmax_ce'],
+  metricsPartial: ['metrics', 'partial'],
+  metricsFinish: ['metrics', 'finish'],
+  optDirection: ['optim', 'direction'],
+  maskPartial: ['optim', 'mask_partial'],
+  maskFinish: ['optim', 'mask_finish'],
+  optApply: ['optim', 'apply'],
+} as const satisfies Record<string, readonly [ShaderName, string]>;
+
+export type KernelName = keyof typeof ENTRY_POINTS;
+export type Pipelines = Record<KernelName, GPUComputePipeline>;
+
+const cache = new WeakMap<GPUDevice, Pipelines>();
+
+export async function getPipelines(device: GPUDevice, sources: ShaderSources): Promise<Pipelines> {
+  const hit = cache.get(device);
+  if (hit) return hit;
+  const modules = new Map<ShaderName, GPUShaderModule>();
+  for (const [file] of Object.values(ENTRY_POINTS)) {
+    if (modules.has(file)) continue;
+    const module = device.createShaderModule({ label: `${file}.wgsl`, code: sources[file] });
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length > 0) throw new Error(`shaders/${file}.wgsl failed to compile: ${errors.map((e) => `line ${e.lineNum}: ${e.message}`).join('; ')}`);
+    modules.set(file, module);
+  }
+  const out: Partial<Pipelines> = {};
+  device.pushErrorScope('validation');
+  for (const [name, [file, entryPoint]] of Object.entries(ENTRY_POINTS) as [KernelName, readonly [ShaderName, string]][]) {
+    out[name] = await device.createComputePipelineAsync({ label: name, layout: 'auto', compute: { module: modules.get(file)!, entryPoint } });
+  }
+  const err = await device.popErrorScope();
+  if (err) throw new Error(`pipeline creation failed: ${err.message}`);
+  const pipelines = out as Pipelines;
+  cache.set(device, pipelines);
+  return pipelines;
+}

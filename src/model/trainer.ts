@@ -1,0 +1,72 @@
+/**
+ * What every training backend offers its hosts (the worker, the CLI, tests): the
+ * WGSL engine (src/engine) and the CPU reference (src/reference/trainer.ts).
+ */
+import type { GateVariant, OptimizerName, RunConfig } from '../config/settings';
+
+/** One evaluation: full training set (its trained-on labels) and full held-out set. */
+export interface MetricsRow {
+  step: number;
+  trainLoss: number;
+  trainAcc: number;
+  testLoss: number;
+  testAcc: number;
+  /** share of flipped (noisy) training labels the network reproduces: memorised noise */
+  flippedAcc: number | null;
+  /** mean gate mask over all parameters (fraction open for hard masks) at the last step */
+  gateOpen: number | null;
+  /** the same per tensor, in layout order */
+  gateOpenByTensor: number[] | null;
+}
+
+/** A live change of the optimizer or gate, kept in the run's history. */
+export interface RunEvent {
+  step: number;
+  kind: 'gate' | 'opt' | 'hyper';
+  from: string;
+  to: string;
+}
+
+export interface TrainerInfo {
+  backend: 'webgpu' | 'cpu';
+  /** adapter description (vendor, architecture, device) or "CPU reference" */
+  adapter: string;
+}
+
+/** Weights and optimizer state, flat, in the model layout. */
+export interface TrainerState {
+  step: number;
+  params: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+  aux: Float32Array;
+  s: Float32Array;
+}
+
+/** Settings that may change while a run goes on (everything else needs a reset). */
+export type LiveSettings = Partial<Pick<RunConfig, 'gate' | 'softness' | 'opt' | 'lr' | 'wd' | 'momentum' | 'evalEvery'>>;
+
+export interface Trainer {
+  readonly info: TrainerInfo;
+  /** the config in force now (live changes included) */
+  readonly config: RunConfig;
+  /** steps taken (encoded, for the GPU) so far */
+  readonly step: number;
+  readonly events: readonly RunEvent[];
+  /** takes `steps` training steps, evaluating at multiples of evalEvery; GPU: encodes and submits without waiting */
+  train(steps: number): void;
+  /** evaluates now (outside the cadence) */
+  evaluate(): void;
+  applyLive(change: LiveSettings): void;
+  /** metric rows that have arrived since the last call, in step order */
+  drainMetrics(): MetricsRow[];
+  /** waits for submitted work and pending readbacks */
+  flush(): Promise<void>;
+  readState(): Promise<TrainerState>;
+  loadState(state: TrainerState): void;
+  /** per-parameter gate mask q of the last step (flat layout), for the mask map */
+  readGateMask(): Promise<Float32Array>;
+  destroy(): void;
+}
+
+export const describeGate = (g: GateVariant, opt: OptimizerName) => (g === 'off' ? opt : `${opt}+${g}`);

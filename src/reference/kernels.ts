@@ -1,0 +1,223 @@
+/**
+ * Plain-TypeScript twins of the WGSL kernels in shaders/: same arguments, same
+ * semantics, same layouts, computed in whatever precision the arrays carry
+ * (float64 in the reference trainer). Each is the oracle for its GPU kernel.
+ */
+import type { Activation } from '../config/settings';
+
+export type FloatArray = Float32Array | Float64Array;
+
+export const MM_TRANS_A = 1;
+export const MM_TRANS_B = 2;
+export const MM_SQUARE = 4;
+export const MM_ACCUMULATE = 8;
+
+export interface MatmulShape {
+  M: number;
+  N: number;
+  K: number;
+  /** MM_* bits */
+  flags: number;
+}
+
+/**
+ * shaders/matmul.wgsl: C[M×N] (+)= op(A)·op(B), op(A) is M×K (A stored K×M when
+ * transposed), op(B) is K×N (B stored N×K when transposed); with MM_SQUARE every
+ * operand element is squared first — (δ∘δ)ᵀ(x∘x), the per-example Σg² of a linear layer.
+ */
+export function matmul(A: FloatArray, B: FloatArray, C: FloatArray, s: MatmulShape): void {
+  const { M, N, K, flags } = s;
+  const ta = (flags & MM_TRANS_A) !== 0;
+  const tb = (flags & MM_TRANS_B) !== 0;
+  const sq = (flags & MM_SQUARE) !== 0;
+  const acc = (flags & MM_ACCUMULATE) !== 0;
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let sum = 0;
+      for (let k = 0; k < K; k++) {
+        let a = ta ? A[k * M + i] : A[i * K + k];
+        let b = tb ? B[j * K + k] : B[k * N + j];
+        if (sq) {
+          a *= a;
+          b *= b;
+        }
+        sum += a * b;
+      }
+      C[i * N + j] = acc ? C[i * N + j] + sum : sum;
+    }
+  }
+}
+
+/** GELU, tanh form (PyTorch approximate='tanh'); WGSL has no erf. */
+const GELU_C = Math.sqrt(2 / Math.PI);
+export function activate(act: Activation | 'identity', z: number): number {
+  switch (act) {
+    case 'relu':
+      return z > 0 ? z : 0;
+    case 'quadratic':
+      return z * z;
+    case 'gelu':
+      return 0.5 * z * (1 + Math.tanh(GELU_C * (z + 0.044715 * z * z * z)));
+    case 'identity':
+      return z;
+  }
+}
+
+export function activateGrad(act: Activation | 'identity', z: number): number {
+  switch (act) {
+    case 'relu':
+      return z > 0 ? 1 : 0;
+    case 'quadratic':
+      return 2 * z;
+    case 'gelu': {
+      const u = GELU_C * (z + 0.044715 * z * z * z);
+      const t = Math.tanh(u);
+      return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * z * z);
+    }
+    case 'identity':
+      return 1;
+  }
+}
+
+/** shaders/forward.wgsl bias_act: Z = Y + b (row-broadcast), H = act(Z). */
+export function biasAct(Y: FloatArray, bias: FloatArray, Z: FloatArray, H: FloatArray, rows: number, cols: number, act: Activation | 'identity'): void {
+  for (let i = 0; i < rows; i++)
+    for (let j = 0; j < cols; j++) {
+      const z = Y[i * cols + j] + bias[j];
+      Z[i * cols + j] = z;
+      H[i * cols + j] = activate(act, z);
+    }
+}
+
+/** shaders/backward.wgsl act_backward: dZ = dH ∘ act'(Z). */
+export function actBackward(dH: FloatArray, Z: FloatArray, dZ: FloatArray, n: number, act: Activation | 'identity'): void {
+  for (let i = 0; i < n; i++) dZ[i] = dH[i] * activateGrad(act, Z[i]);
+}
+
+/**
+ * shaders/backward.wgsl bias_grad: db_j = Σ_i dZ_ij, and Σ_i dZ_ij² (the
+ * per-example squared bias gradients, in the same 1/b scaling as dZ).
+ */
+export function biasGrad(dZ: FloatArray, rows: number, cols: number, grad: FloatArray, sq: FloatArray | null): void {
+  for (let j = 0; j < cols; j++) {
+    let s = 0;
+    let s2 = 0;
+    for (let i = 0; i < rows; i++) {
+      const v = dZ[i * cols + j];
+      s += v;
+      s2 += v * v;
+    }
+    grad[j] = s;
+    if (sq) sq[j] = s2;
+  }
+}
+
+/** shaders/embed.wgsl gather: X[i] = concat(E[tok[2i]], E[tok[2i+1]]). */
+export function embedGather(E: FloatArray, tokens: Uint32Array, X: FloatArray, n: number, d: number): void {
+  for (let i = 0; i < n; i++)
+    for (let s = 0; s < 2; s++) {
+      const r = tokens[2 * i + s];
+      for (let j = 0; j < d; j++) X[i * 2 * d + s * d + j] = E[r * d + j];
+    }
+}
+
+/**
+ * The inverse index of a batch for the race-free embedding backward: for each
+ * table row r, the examples that use it, each entry = example·4 + slot bits
+ * (1: row is operand a, 2: operand b, 3: both, a = b). CSR: rowStart has p+1 entries.
+ */
+export interface EmbedIndex {
+  rowStart: Uint32Array;
+  entries: Uint32Array;
+}
+
+/** `out` and `scratch` (length p) let a caller reuse its arrays every step. */
+export function buildEmbedIndex(tokens: Uint32Array, n: number, p: number, out?: EmbedIndex, scratch?: Uint32Array): EmbedIndex {
+  const rowStart = out?.rowStart ?? new Uint32Array(p + 1);
+  const entries = out?.entries ?? new Uint32Array(2 * n);
+  rowStart.fill(0);
+  for (let i = 0; i < n; i++) {
+    const a = tokens[2 * i];
+    const b = tokens[2 * i + 1];
+    rowStart[a + 1]++;
+    if (b !== a) rowStart[b + 1]++;
+  }
+  for (let r = 0; r < p; r++) rowStart[r + 1] += rowStart[r];
+  const fill = scratch ?? new Uint32Array(p);
+  fill.set(rowStart.subarray(0, p));
+  for (let i = 0; i < n; i++) {
+    const a = tokens[2 * i];
+    const b = tokens[2 * i + 1];
+    if (a === b) entries[fill[a]++] = i * 4 + 3;
+    else {
+      entries[fill[a]++] = i * 4 + 1;
+      entries[fill[b]++] = i * 4 + 2;
+    }
+  }
+  return { rowStart, entries };
+}
+
+/**
+ * shaders/embed.wgsl scatter: dE[r,j] = Σ_i g_i(r,j), where example i's gradient
+ * for row r is the sum of its slot contributions (both, when a = b), and
+ * sq[r,j] = Σ_i g_i(r,j)² — squared once per example, never per slot.
+ */
+export function embedScatter(dX: FloatArray, index: EmbedIndex, dE: FloatArray, sq: FloatArray | null, p: number, d: number): void {
+  for (let r = 0; r < p; r++)
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      let s2 = 0;
+      for (let e = index.rowStart[r]; e < index.rowStart[r + 1]; e++) {
+        const ent = index.entries[e];
+        const i = ent >>> 2;
+        let g = 0;
+        if (ent & 1) g += dX[i * 2 * d + j];
+        if (ent & 2) g += dX[i * 2 * d + d + j];
+        s += g;
+        s2 += g * g;
+      }
+      dE[r * d + j] = s;
+      if (sq) sq[r * d + j] = s2;
+    }
+}
+
+/**
+ * shaders/loss.wgsl softmax_ce: per row i, loss_i = logsumexp(z_i) − z_{i,y_i},
+ * correct_i = [argmax z_i = y_i] (first index wins ties), and the output gradient
+ * g = scale·(softmax(z_i) − onehot(y_i)). perExample holds (loss_i, correct_i).
+ */
+export function softmaxCE(logits: FloatArray, labels: Uint32Array, n: number, p: number, scale: number, perExample: FloatArray, dlogits: FloatArray | null): void {
+  for (let i = 0; i < n; i++) {
+    const o = i * p;
+    let mx = -Infinity;
+    let arg = 0;
+    for (let c = 0; c < p; c++)
+      if (logits[o + c] > mx) {
+        mx = logits[o + c];
+        arg = c;
+      }
+    let se = 0;
+    for (let c = 0; c < p; c++) se += Math.exp(logits[o + c] - mx);
+    const lse = mx + Math.log(se);
+    const y = labels[i];
+    perExample[2 * i] = lse - logits[o + y];
+    perExample[2 * i + 1] = arg === y ? 1 : 0;
+    if (dlogits)
+      for (let c = 0; c < p; c++) dlogits[o + c] = scale * (Math.exp(logits[o + c] - lse) - (c === y ? 1 : 0));
+  }
+}
+
+/**
+ * shaders/metrics.wgsl: per category k, (Σ loss, Σ correct, count) over the
+ * examples with category[i] = k.
+ */
+export function categorySums(perExample: FloatArray, category: Uint32Array, n: number, nCat: number): Float64Array {
+  const out = new Float64Array(3 * nCat);
+  for (let i = 0; i < n; i++) {
+    const k = category[i];
+    out[3 * k] += perExample[2 * i];
+    out[3 * k + 1] += perExample[2 * i + 1];
+    out[3 * k + 2] += 1;
+  }
+  return out;
+}

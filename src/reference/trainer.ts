@@ -1,0 +1,148 @@
+/**
+ * The whole training step on the CPU in float64, built from the kernel twins:
+ * the oracle for the GPU engine's multi-step test, and the fallback engine of the
+ * lab where WebGPU is missing (tiny preset).
+ */
+import type { RunConfig } from '../config/settings';
+import { initParams, modelLayout, type ModelLayout } from '../model/layout';
+import { applyLiveChange, BatchSampler, batchSize, liveResets, metricsFromSums, optimParams } from '../model/run';
+import type { LiveSettings, MetricsRow, RunEvent, Trainer, TrainerInfo, TrainerState } from '../model/trainer';
+import { makeDataset, type Dataset } from '../tasks/modular';
+import { categorySums, softmaxCE } from './kernels';
+import { forward, lossAndGrad } from './mlp';
+import { gateUsesExactStats, newOptimState, optimApply, optimDirection, tensorMaskSums, type OptimState } from './optimizer';
+
+export class ReferenceTrainer implements Trainer {
+  readonly info: TrainerInfo = { backend: 'cpu', adapter: 'CPU reference (float64, no WebGPU)' };
+  readonly layout: ModelLayout;
+  readonly dataset: Dataset;
+  config: RunConfig;
+  step = 0;
+  readonly events: RunEvent[] = [];
+  /** float64 weights and optimizer state */
+  w: Float64Array;
+  state: OptimState;
+  private readonly sampler: BatchSampler;
+  private readonly batchIdx: Uint32Array;
+  private readonly tokens: Uint32Array;
+  private readonly labels: Uint32Array;
+  private readonly u: Float64Array;
+  private readonly q: Float64Array;
+  private readonly c: Float64Array;
+  private lastOpen: number[] | null = null;
+  /** step at which the stream gate's EMA (re)started */
+  private streamStart = 0;
+  private pending: MetricsRow[] = [];
+  /** loss of the batch at the most recent step (before its update) */
+  lastBatchLoss = NaN;
+
+  constructor(config: RunConfig, dataset?: Dataset) {
+    this.config = config;
+    this.dataset = dataset ?? makeDataset(config);
+    this.layout = modelLayout(config);
+    this.w = Float64Array.from(initParams(this.layout, config.seed));
+    this.state = newOptimState(this.layout.totalSize);
+    const b = batchSize(config, this.dataset);
+    this.sampler = new BatchSampler(this.dataset.trainIdx, b, config.seed);
+    this.batchIdx = new Uint32Array(b);
+    this.tokens = new Uint32Array(2 * b);
+    this.labels = new Uint32Array(b);
+    const P = this.layout.totalSize;
+    this.u = new Float64Array(P);
+    this.q = new Float64Array(P);
+    this.c = new Float64Array(P);
+  }
+
+  get batch(): number {
+    return this.sampler.b;
+  }
+
+  /** one step; returns the batch loss */
+  stepOnce(): number {
+    const ds = this.dataset;
+    const b = this.sampler.b;
+    this.sampler.next(this.batchIdx);
+    for (let i = 0; i < b; i++) {
+      const e = this.batchIdx[i];
+      this.tokens[2 * i] = ds.tokens[2 * e];
+      this.tokens[2 * i + 1] = ds.tokens[2 * e + 1];
+      this.labels[i] = ds.labels[e];
+    }
+    const needSq = gateUsesExactStats(this.config.gate);
+    const lg = lossAndGrad(this.layout, this.w, this.tokens, this.labels, b, needSq);
+    this.step++;
+    const hp = optimParams(this.config, this.step, b, ds.trainIdx.length, this.streamStart);
+    const P = this.layout.totalSize;
+    optimDirection(lg.grad, lg.sq ?? lg.grad, this.state, hp, this.u, this.q, this.c, P);
+    const sums = tensorMaskSums(this.layout, this.q, this.c);
+    optimApply(this.layout, this.w, this.u, this.q, this.c, sums, hp);
+    this.lastOpen = this.config.gate === 'off' ? null : this.layout.tensors.map((t, i) => sums[2 * i] / t.size);
+    this.lastBatchLoss = lg.loss;
+    return lg.loss;
+  }
+
+  train(steps: number): void {
+    for (let s = 0; s < steps; s++) {
+      this.stepOnce();
+      if (this.step % this.config.evalEvery === 0) this.evaluate();
+    }
+  }
+
+  /** metrics on every example (train with its trained-on labels, held-out with true ones) */
+  computeMetrics(): MetricsRow {
+    const ds = this.dataset;
+    const n = ds.labels.length;
+    const cache = forward(this.layout, this.w, ds.tokens, n);
+    const perEx = new Float64Array(2 * n);
+    softmaxCE(cache.logits, ds.labels, n, this.layout.p, 1, perEx, null);
+    const sums = categorySums(perEx, ds.category, n, 3);
+    return metricsFromSums(this.step, sums, this.lastOpen, this.layout.tensors.map((t) => t.size));
+  }
+
+  evaluate(): void {
+    this.pending.push(this.computeMetrics());
+  }
+
+  applyLive(change: LiveSettings): void {
+    const next = applyLiveChange(this.config, change, this.step, this.events);
+    const r = liveResets(this.config, next);
+    if (r.zeroAux) this.state.aux.fill(0);
+    if (r.zeroStream) {
+      this.state.s.fill(0);
+      this.streamStart = this.step;
+    }
+    this.config = next;
+  }
+
+  drainMetrics(): MetricsRow[] {
+    const out = this.pending;
+    this.pending = [];
+    return out;
+  }
+
+  async flush(): Promise<void> {}
+
+  async readState(): Promise<TrainerState> {
+    return {
+      step: this.step,
+      params: Float32Array.from(this.w),
+      m: Float32Array.from(this.state.m),
+      v: Float32Array.from(this.state.v),
+      aux: Float32Array.from(this.state.aux),
+      s: Float32Array.from(this.state.s),
+    };
+  }
+
+  loadState(st: TrainerState): void {
+    this.w = Float64Array.from(st.params);
+    this.state = { m: Float64Array.from(st.m), v: Float64Array.from(st.v), aux: Float64Array.from(st.aux), s: Float64Array.from(st.s) };
+    this.sampler.skip(st.step - this.step, new Uint32Array(this.sampler.b));
+    this.step = st.step;
+  }
+
+  async readGateMask(): Promise<Float32Array> {
+    return Float32Array.from(this.q);
+  }
+
+  destroy(): void {}
+}

@@ -5,11 +5,14 @@
 //   per-example Σg²  S  = (dY∘dY)ᵀ(X∘X)   (the weight-gradient form with SQUARE): for a
 //                    linear layer g_i(W) = δ_i x_iᵀ, so Σ_i g_i² = Σ_i δ_i² x_i²ᵀ.
 // Layout: row-major. op(A) is M×K (A stored K×M when TRANS_A), op(B) is K×N (B stored
-// N×K when TRANS_B). Each invocation computes a 4×4 register block of C; a workgroup
-// of 8×8 invocations covers a 32×32 tile. No workgroup memory and no barriers: on CPU
-// Vulkan (SwiftShader) barriers cost tens of milliseconds per dispatch, and on real
-// GPUs the training matrices here (≤ 9409×512) are small enough for the cache to
-// serve the reuse. Edges (M, N not multiples of 4 or 32) are guarded per element.
+// N×K when TRANS_B); both are read through uniform strides, op(A)[i,k] = A[i·ai + k·ak].
+// Each invocation computes a 4×4 register block of C; a workgroup of 8×8 invocations
+// covers a 32×32 tile. The K loop has no branches: transposition is a stride, squaring
+// is a mix() with a uniform 0/1, and edge rows/columns are clamped to valid indices
+// (their results are discarded at the store). No workgroup memory, no barriers.
+// Measured on SwiftShader (bench/matmul-variants in docs/results.md): 2–13× faster than
+// the same blocking with per-element bounds and transpose branches in the loop, and
+// 7× faster than one output per invocation at 2352×256×256.
 
 struct MatmulParams {
   M: u32,
@@ -23,28 +26,12 @@ struct MatmulParams {
 @group(0) @binding(2) var<storage, read> B: array<f32>;
 @group(0) @binding(3) var<storage, read_write> C: array<f32>;
 
-fn loadA(i: u32, k: u32) -> f32 {
-  if (i >= P.M) { return 0.0; }
-  if ((P.flags & 1u) != 0u) { return A[k * P.M + i]; }
-  return A[i * P.K + k];
-}
-
-fn loadB(k: u32, j: u32) -> f32 {
-  if (j >= P.N) { return 0.0; }
-  if ((P.flags & 2u) != 0u) { return B[j * P.K + k]; }
-  return B[k * P.N + j];
-}
-
-fn storeRow(i: u32, j0: u32, v: vec4<f32>) {
-  if (i >= P.M) { return; }
-  let acc = (P.flags & 8u) != 0u;
-  for (var c = 0u; c < 4u; c++) {
-    let j = j0 + c;
-    if (j < P.N) {
-      let idx = i * P.N + j;
-      if (acc) { C[idx] = C[idx] + v[c]; } else { C[idx] = v[c]; }
-    }
-  }
+/// (ai, ak, bk, bj): op(A)[i,k] = A[i·ai + k·ak], op(B)[k,j] = B[k·bk + j·bj]
+fn strides() -> vec4<u32> {
+  var s = vec4<u32>(P.K, 1u, P.N, 1u);
+  if ((P.flags & 1u) != 0u) { s.x = 1u; s.y = P.M; }
+  if ((P.flags & 2u) != 0u) { s.z = 1u; s.w = P.K; }
+  return s;
 }
 
 @compute @workgroup_size(8, 8)
@@ -52,25 +39,42 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i0 = gid.y * 4u;
   let j0 = gid.x * 4u;
   if (i0 >= P.M || j0 >= P.N) { return; }
-  let square = (P.flags & 4u) != 0u;
+  let s = strides();
+  let sq = select(0.0, 1.0, (P.flags & 4u) != 0u);
+  let lastRow = P.M - 1u;
+  let lastCol = P.N - 1u;
+  let r = vec4<u32>(min(i0, lastRow), min(i0 + 1u, lastRow), min(i0 + 2u, lastRow), min(i0 + 3u, lastRow)) * s.x;
+  let c = vec4<u32>(min(j0, lastCol), min(j0 + 1u, lastCol), min(j0 + 2u, lastCol), min(j0 + 3u, lastCol)) * s.w;
   var c0 = vec4<f32>(0.0);
   var c1 = vec4<f32>(0.0);
   var c2 = vec4<f32>(0.0);
   var c3 = vec4<f32>(0.0);
+  var ka = 0u;
+  var kb = 0u;
   for (var k = 0u; k < P.K; k++) {
-    var a = vec4<f32>(loadA(i0, k), loadA(i0 + 1u, k), loadA(i0 + 2u, k), loadA(i0 + 3u, k));
-    var b = vec4<f32>(loadB(k, j0), loadB(k, j0 + 1u), loadB(k, j0 + 2u), loadB(k, j0 + 3u));
-    if (square) {
-      a = a * a;
-      b = b * b;
-    }
+    var a = vec4<f32>(A[r.x + ka], A[r.y + ka], A[r.z + ka], A[r.w + ka]);
+    var b = vec4<f32>(B[kb + c.x], B[kb + c.y], B[kb + c.z], B[kb + c.w]);
+    a = a * mix(vec4<f32>(1.0), a, sq);
+    b = b * mix(vec4<f32>(1.0), b, sq);
     c0 += a.x * b;
     c1 += a.y * b;
     c2 += a.z * b;
     c3 += a.w * b;
+    ka += s.y;
+    kb += s.z;
   }
-  storeRow(i0, j0, c0);
-  storeRow(i0 + 1u, j0, c1);
-  storeRow(i0 + 2u, j0, c2);
-  storeRow(i0 + 3u, j0, c3);
+  let rows = array<vec4<f32>, 4>(c0, c1, c2, c3);
+  let accumulate = (P.flags & 8u) != 0u;
+  for (var ii = 0u; ii < 4u; ii++) {
+    let i = i0 + ii;
+    if (i < P.M) {
+      for (var jj = 0u; jj < 4u; jj++) {
+        let j = j0 + jj;
+        if (j < P.N) {
+          let o = i * P.N + j;
+          C[o] = select(rows[ii][jj], C[o] + rows[ii][jj], accumulate);
+        }
+      }
+    }
+  }
 }

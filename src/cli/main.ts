@@ -1,0 +1,61 @@
+/**
+ * grokscope — the headless runner: the lab's engine and shaders on Dawn (npm
+ * `webgpu`), for runs, sweeps and benchmarks without a browser.
+ */
+import { WebGpuUnavailableError } from '../engine/device';
+import { settingsHelp, UsageError } from './flags';
+import { DivergedError } from './session';
+
+const HELP = `grokscope — train the lab's network headless, on WebGPU through Dawn
+
+usage:
+  grokscope train [settings] [--steps N] [--out run.json] [--csv metrics.csv] [--stop-at ACC] [--instruments] [--quiet]
+  grokscope sweep [settings] [--variants LIST] [--seeds LIST] [--lrs LIST] [--steps N] [--out sweep.json] [--csv sweep.csv]
+  grokscope bench [--steps N] [--sizes tiny,mid,large] [--out bench.json]
+  grokscope --help
+
+settings (the same table as the lab's URL; --preset NAME starts from a preset: tiny, lecture, paper, noise):
+${settingsHelp()}
+
+train:   --steps (default 3000; 0 writes the initial weights), --out (run file JSON), --csv (metrics),
+         --stop-at (stop once held-out accuracy ≥ this), --instruments (theory instruments every
+         --instrument-every steps, default 50, into the run file)
+sweep:   --variants (comma list of OPT or OPT+GATE, default adamw,adamw+exact-hard,adamw+exact-soft,
+         adamw+stream,cautious,grokfast), --seeds (default 1,2,3,4,5), --lrs (default: the --lr setting),
+         --steps (budget per run, default 3000). Prints steps to 99% train and 95% held-out accuracy,
+         median and range over seeds, censored runs counted as such, and the ratio to adamw.
+bench:   steps/s and GFLOP/s for three sizes, and the gated-step cost ratios, measured in one run.
+
+exit codes: 0 ok, 2 bad flags, 3 no WebGPU adapter / device lost, 4 training diverged, 1 other errors`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd === undefined || cmd === '--help' || cmd === '-h' || cmd === 'help' || rest.includes('--help')) {
+      process.stdout.write(HELP + '\n');
+      return cmd === undefined ? 2 : 0;
+    }
+    if (cmd === 'train') await (await import('./train')).trainCommand(rest);
+    else if (cmd === 'sweep') await (await import('./sweep')).sweepCommand(rest);
+    else if (cmd === 'bench') await (await import('./bench')).benchCommand(rest);
+    else throw new UsageError(`unknown command "${cmd}" (train, sweep, bench)`);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`grokscope: ${e.message}\n(run grokscope --help for the flags and their ranges)\n`);
+      return 2;
+    }
+    if (e instanceof WebGpuUnavailableError) {
+      process.stderr.write(`grokscope: no WebGPU: ${e.reason}\n`);
+      return 3;
+    }
+    if (e instanceof DivergedError) {
+      process.stderr.write(`grokscope: ${e.message}\n`);
+      return 4;
+    }
+    process.stderr.write(`grokscope: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,0 +1,57 @@
+/** `grokscope train`: one run, progress on stderr, summary JSON on stdout, run file and CSV on request. */
+import { writeFileSync } from 'node:fs';
+import { modelLayout } from '../model/layout';
+import { buildRunFile } from '../model/runfile';
+import { metricsCsv } from './csv';
+import { configFromArgs, floatOption, intOption, parseArgs } from './flags';
+import { cliGpu, runTraining } from './session';
+
+export const TRAIN_OPTIONS = ['steps', 'out', 'csv', 'stop-at'] as const;
+
+export async function trainCommand(argv: string[]): Promise<void> {
+  const args = parseArgs(argv, TRAIN_OPTIONS, ['instruments', 'quiet']);
+  const config = configFromArgs(args);
+  const steps = intOption(args, 'steps', 3000, 0, 10_000_000);
+  const stopAt = args.extra.has('stop-at') ? floatOption(args, 'stop-at', 1, 0, 1) : undefined;
+  const quiet = args.bools.has('quiet');
+  const gpu = await cliGpu();
+  if (!quiet) process.stderr.write(`adapter: ${gpu.adapterName}\n`);
+  const instruments: unknown[] = [];
+  let hook;
+  if (args.bools.has('instruments')) {
+    if (config.instrumentEvery <= 0) config.instrumentEvery = 50;
+    const { recordInstruments } = await import('./instruments');
+    hook = await recordInstruments(config, instruments);
+  }
+  const result = await runTraining(config, {
+    steps,
+    stopAtTestAcc: stopAt,
+    hook,
+    onProgress: quiet
+      ? undefined
+      : (step, r, sps) => {
+          const acc = r ? `train ${(100 * r.trainAcc).toFixed(1)}%  held-out ${(100 * r.testAcc).toFixed(1)}%  loss ${r.trainLoss.toFixed(4)}` : '';
+          process.stderr.write(`\rstep ${step}/${steps}  ${acc}  ${sps.toFixed(1)} steps/s   `);
+        },
+  });
+  if (!quiet) process.stderr.write('\n');
+  const t = result.trainer;
+  const last = result.rows[result.rows.length - 1];
+  if (args.extra.has('out')) {
+    const state = await t.readState();
+    const file = buildRunFile({ config: t.config, dataset: t.dataset, step: t.step, metrics: result.rows, events: t.events, state, layout: modelLayout(config), instruments });
+    writeFileSync(args.extra.get('out')!, JSON.stringify(file));
+  }
+  if (args.extra.has('csv')) writeFileSync(args.extra.get('csv')!, metricsCsv(result.rows));
+  t.destroy();
+  const summary = {
+    adapter: gpu.adapterName,
+    steps: t.step,
+    seconds: Number(result.seconds.toFixed(2)),
+    stepsPerSec: Number(result.stepsPerSec.toFixed(2)),
+    stepsToTrain99: result.train99,
+    stepsToTest95: result.test95,
+    final: last ?? null,
+  };
+  process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+}

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, type RunConfig } from '../src/config/settings';
 import { GpuTrainer } from '../src/engine/trainer';
-import { nodeShaderSources } from '../src/engine/shaders.node';
+import { nodeShaderSources } from '../src/engine/nodeShaders';
 import { ReferenceTrainer } from '../src/reference/trainer';
 import { gpu } from './gpu';
 

@@ -6,7 +6,7 @@
 import { nodeGpuContext } from '../src/engine/node';
 import type { GpuContext } from '../src/engine/device';
 import { getPipelines, type KernelName, type Pipelines } from '../src/engine/pipelines';
-import { nodeShaderSources } from '../src/engine/shaders.node';
+import { nodeShaderSources } from '../src/engine/nodeShaders';
 
 let ctxPromise: Promise<{ ctx: GpuContext; pl: Pipelines }> | null = null;
 

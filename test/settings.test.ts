@@ -1,0 +1,85 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { PRESETS, presetConfig } from '../src/config/presets';
+import { crossCheck, defaultConfig, diffSettings, isPrime, parseSettings, SETTINGS, validateConfig } from '../src/config/settings';
+import { applyOp, CATEGORY_FLIPPED, makeDataset } from '../src/tasks/modular';
+
+describe('settings table', () => {
+  it('defaults and presets pass their own validation', () => {
+    expect(crossCheck(defaultConfig())).toEqual([]);
+    for (const p of PRESETS) expect(crossCheck(presetConfig(p.name)!)).toEqual([]);
+  });
+
+  it('a bad URL names each bad value and falls back to defaults', () => {
+    const { config, errors } = parseSettings(new URLSearchParams('p=12&lr=abc&width=64&train=1.2&act=tanh').entries());
+    expect(errors.map((e) => e.key).sort()).toEqual(['act', 'lr', 'p', 'train']);
+    expect(config.p).toBe(defaultConfig().p);
+    expect(config.lr).toBe(defaultConfig().lr);
+    expect(config.width).toBe(64);
+  });
+
+  it('rejects numbers with trailing junk, empty strings and non-integers for int settings', () => {
+    for (const [k, v] of [['lr', '1e-3x'], ['lr', ''], ['width', '64.5'], ['seed', '-1'], ['p', 'NaN']] as const) {
+      const { errors } = parseSettings([[k, v]]);
+      expect(errors.length, `${k}=${v}`).toBe(1);
+    }
+  });
+
+  it('never throws and always yields a valid config, whatever the strings', () => {
+    const keys = SETTINGS.map((s) => s.key).concat(['bogus']);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...keys), fc.string())), (pairs) => {
+        const { config } = parseSettings(pairs);
+        expect(crossCheck(config)).toEqual([]);
+        expect(() => validateConfig({ ...config })).not.toThrow();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('diffSettings round-trips through parseSettings', () => {
+    const c = { ...defaultConfig(), p: 47, gate: 'stream' as const, lr: 3e-3, betas: [0.9, 0.99] as [number, number] };
+    const { config, errors } = parseSettings(diffSettings(c));
+    expect(errors).toEqual([]);
+    expect(config).toEqual(c);
+  });
+
+  it('validateConfig names every problem of a config object', () => {
+    expect(() => validateConfig({ p: 12, width: 'wide' })).toThrow(/width must be a number/);
+    expect(() => validateConfig({ p: 12 })).toThrow(/not prime/);
+  });
+});
+
+describe('modular tasks', () => {
+  it('labels are a∘b mod p, and division is multiplication by the inverse', () => {
+    expect(isPrime(97) && !isPrime(91)).toBe(true);
+    for (let a = 0; a < 13; a++)
+      for (let b = 1; b < 13; b++) {
+        expect((applyOp('div', a, b, 13) * b) % 13).toBe(a);
+        expect(applyOp('sub', a, b, 13)).toBe((a - b + 13) % 13);
+      }
+    expect(() => applyOp('div', 1, 0, 13)).toThrow();
+  });
+
+  it('split and noise are seeded, disjoint and complete; flipped labels are wrong and recorded', () => {
+    const cfg = { task: 'div' as const, p: 23, train: 0.4, noise: 0.25, seed: 7 };
+    const a = makeDataset(cfg);
+    const b = makeDataset(cfg);
+    expect(Array.from(a.trainIdx)).toEqual(Array.from(b.trainIdx));
+    expect(a.trainIdx.length + a.testIdx.length).toBe(23 * 22);
+    expect(new Set([...a.trainIdx, ...a.testIdx]).size).toBe(23 * 22);
+    expect(a.flippedIdx.length).toBe(Math.floor(0.25 * a.trainIdx.length));
+    for (const i of a.flippedIdx) {
+      expect(a.labels[i]).not.toBe(a.trueLabels[i]);
+      expect(a.category[i]).toBe(CATEGORY_FLIPPED);
+    }
+    const other = makeDataset({ ...cfg, seed: 8 });
+    expect(Array.from(other.trainIdx)).not.toEqual(Array.from(a.trainIdx));
+  });
+
+  it('rejects p that is not a prime in 5..113 and train fractions outside (0, 1)', () => {
+    expect(() => makeDataset({ task: 'add', p: 12, train: 0.5, noise: 0, seed: 1 })).toThrow(/prime/);
+    expect(() => makeDataset({ task: 'add', p: 127, train: 0.5, noise: 0, seed: 1 })).toThrow(/prime/);
+    expect(() => makeDataset({ task: 'add', p: 13, train: 1, noise: 0, seed: 1 })).toThrow(/train/);
+  });
+});

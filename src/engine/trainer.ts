@@ -70,6 +70,8 @@ export class GpuTrainer implements Trainer {
   private readonly T: number;
   // buffers the step writes or other methods read
   private readonly params: GPUBuffer;
+  private readonly grad: GPUBuffer;
+  private readonly sq: GPUBuffer;
   private readonly state: GPUBuffer;
   private readonly out: GPUBuffer;
   private readonly stats: GPUBuffer;
@@ -126,8 +128,8 @@ export class GpuTrainer implements Trainer {
     // ---- buffers (allocated once per run) ----
     const f32 = (n: number, label: string) => this.buffer(4 * n, label);
     this.params = f32(P, 'w');
-    const grad = f32(P, 'grad');
-    const sq = f32(P, 'sq');
+    const grad = (this.grad = f32(P, 'grad'));
+    const sq = (this.sq = f32(P, 'sq'));
     this.state = f32(4 * P, 'optimizer state m|v|aux|s');
     this.out = f32(3 * P, 'u|q|c');
     const tensorTable = this.buffer(8 * T, 'tensor table');
@@ -450,6 +452,12 @@ export class GpuTrainer implements Trainer {
   async readGateMask(): Promise<Float32Array> {
     this.checkAlive();
     return this.read(this.out, this.P, this.P);
+  }
+
+  async readGradientStats(): Promise<{ mean: Float32Array; sq: Float32Array; b: number; fresh: boolean }> {
+    this.checkAlive();
+    const [mean, sq] = await Promise.all([this.read(this.grad, 0, this.P), this.read(this.sq, 0, this.P)]);
+    return { mean, sq, b: this.b, fresh: gateUsesExactStats(this.config.gate) };
   }
 
   applyLive(change: LiveSettings): void {

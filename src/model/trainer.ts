@@ -66,6 +66,11 @@ export interface Trainer {
   loadState(state: TrainerState): void;
   /** per-parameter gate mask q of the last step (flat layout), for the mask map */
   readGateMask(): Promise<Float32Array>;
+  /**
+   * μ (mean gradient) and Σ_i (g_i/b)² of the last step, for the SNR histogram;
+   * sq is fresh only while an exact gate runs (otherwise the squared pass is skipped)
+   */
+  readGradientStats(): Promise<{ mean: Float32Array; sq: Float32Array; b: number; fresh: boolean }>;
   destroy(): void;
 }
 

@@ -35,6 +35,8 @@ export class ReferenceTrainer implements Trainer {
   private pending: MetricsRow[] = [];
   /** loss of the batch at the most recent step (before its update) */
   lastBatchLoss = NaN;
+  private lastGrad: Float64Array;
+  private lastSq: Float64Array | null = null;
 
   constructor(config: RunConfig, dataset?: Dataset) {
     this.config = config;
@@ -51,6 +53,7 @@ export class ReferenceTrainer implements Trainer {
     this.u = new Float64Array(P);
     this.q = new Float64Array(P);
     this.c = new Float64Array(P);
+    this.lastGrad = new Float64Array(P);
   }
 
   get batch(): number {
@@ -78,6 +81,8 @@ export class ReferenceTrainer implements Trainer {
     optimApply(this.layout, this.w, this.u, this.q, this.c, sums, hp);
     this.lastOpen = this.config.gate === 'off' ? null : this.layout.tensors.map((t, i) => sums[2 * i] / t.size);
     this.lastBatchLoss = lg.loss;
+    this.lastGrad = lg.grad;
+    if (lg.sq) this.lastSq = lg.sq;
     return lg.loss;
   }
 
@@ -142,6 +147,11 @@ export class ReferenceTrainer implements Trainer {
 
   async readGateMask(): Promise<Float32Array> {
     return Float32Array.from(this.q);
+  }
+
+  async readGradientStats(): Promise<{ mean: Float32Array; sq: Float32Array; b: number; fresh: boolean }> {
+    const P = this.layout.totalSize;
+    return { mean: Float32Array.from(this.lastGrad), sq: this.lastSq ? Float32Array.from(this.lastSq) : new Float32Array(P), b: this.batch, fresh: gateUsesExactStats(this.config.gate) };
   }
 
   destroy(): void {}

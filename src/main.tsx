@@ -1,0 +1,19 @@
+/** Entry: start the training worker, read the setup from the URL, render the lab. */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { initFromUrl, watchUrl } from './ui/actions';
+import { App } from './ui/App';
+import { startWorker } from './ui/client';
+import './ui/styles.css';
+
+startWorker();
+initFromUrl();
+watchUrl();
+
+const root = document.getElementById('root');
+if (!root) throw new Error('index.html lacks #root');
+createRoot(root).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

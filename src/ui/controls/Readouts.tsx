@@ -1,0 +1,50 @@
+/**
+ * Always-visible state: step, steps/s, adapter, accuracies, gate-open fraction.
+ * Values are plain numbers (accuracy as a fraction) so scripts can read them.
+ */
+import { useLab, type LaneView } from '../store';
+
+const last = (l: LaneView | undefined) => l?.metrics[l.metrics.length - 1];
+const frac = (v: number | undefined | null) => (v === undefined || v === null || !Number.isFinite(v) ? '—' : v.toFixed(3));
+
+export function Readouts() {
+  const lanes = useLab((s) => s.lanes);
+  const backend = useLab((s) => s.backend);
+  const adapter = useLab((s) => s.adapter);
+  const ready = useLab((s) => s.ready);
+  const a = lanes[0];
+  const gated = lanes.find((l) => l.config.gate !== 'off');
+  const gatedRow = last(gated);
+  const multi = lanes.length > 1;
+  return (
+    <div className="readouts" aria-live="off">
+      <Readout label="step" testid="step-count" value={a ? String(a.step) : '0'} />
+      <Readout label="steps/s" testid="steps-per-sec" value={a ? a.stepsPerSec.toFixed(a.stepsPerSec < 10 ? 1 : 0) : '0'} />
+      {lanes.map((l, i) => (
+        <span className="readout-group" key={i}>
+          {multi && <span className={`lane-tag lane${i}`}>{i === 0 ? 'gate off' : 'gate on'}</span>}
+          <Readout label="train acc" testid={i === 0 ? 'train-acc' : 'train-acc-b'} value={frac(last(l)?.trainAcc)} />
+          <Readout label="test acc" testid={i === 0 ? 'test-acc' : 'test-acc-b'} value={frac(last(l)?.testAcc)} />
+        </span>
+      ))}
+      {gated && <Readout label="gate open" testid="gate-open-fraction" value={frac(gatedRow?.gateOpen)} title="fraction of parameters the gate let through at the last evaluated step" />}
+      <span className={`adapter ${backend ?? ''}`} title={backend === 'cpu' ? 'training on the CPU float64 reference (no WebGPU)' : 'the WebGPU adapter training this run'}>
+        <span className="readout-label">{backend === 'cpu' ? 'CPU reference' : 'GPU'}</span>
+        <span data-testid="adapter-name" data-backend={backend ?? ''}>
+          {ready || backend ? adapter : 'starting…'}
+        </span>
+      </span>
+    </div>
+  );
+}
+
+function Readout({ label, value, testid, title }: { label: string; value: string; testid: string; title?: string }) {
+  return (
+    <span className="readout" title={title}>
+      <span className="readout-label">{label}</span>
+      <span className="readout-value" data-testid={testid}>
+        {value}
+      </span>
+    </span>
+  );
+}

@@ -1,0 +1,78 @@
+/**
+ * The gate (THEORY.md "The gate"): the share of parameters it lets through, over
+ * time and per tensor, and the per-parameter mask as an image.
+ */
+import { useMemo, useState } from 'react';
+import { Heatmap } from '../charts/Heatmap';
+import { LineChart, type Series } from '../charts/LineChart';
+import { Panel, Placeholder } from '../charts/Panel';
+import { magnitudeColor, OKABE_ITO, seriesColor } from '../charts/theme';
+import { thin } from '../grok';
+import { useLab, useViewLane } from '../store';
+import { LanePicker } from './common';
+
+export function GateView() {
+  const lane = useViewLane();
+  const logStep = useLab((s) => s.logStep);
+  const [tensor, setTensor] = useState('embed');
+  const metrics = lane?.metrics;
+  const tensors = lane?.info.tensors;
+
+  const series = useMemo(() => {
+    const rows = thin((metrics ?? []).filter((r) => r.gateOpen !== null));
+    if (rows.length === 0 || !tensors) return [];
+    const s: Series[] = tensors.map((name, i) => ({
+      id: name,
+      label: name,
+      color: seriesColor(i, tensors.length),
+      width: 1.5,
+      points: rows.map((r) => [r.step, r.gateOpenByTensor?.[i] ?? NaN] as [number, number]),
+    }));
+    s.push({ id: 'all', label: 'all parameters', color: OKABE_ITO.vermillion, width: 3, dash: '6 3', points: rows.map((r) => [r.step, r.gateOpen ?? NaN]) });
+    return s;
+  }, [metrics, tensors]);
+
+  const mask = lane?.masks?.find((m) => m.tensor === tensor) ?? lane?.masks?.[0];
+  const gateOn = lane ? lane.config.gate !== 'off' : false;
+  return (
+    <section className="view gate-view" aria-label="gate view">
+      <h2>
+        The gate: which parameters move <LanePicker />
+        <span className="cost">{lane ? `gate = ${lane.config.gate}` : ''}</span>
+      </h2>
+      {series.length === 0 && !gateOn ? (
+        <Placeholder>The gate is off. Press G (or the Gate button) to switch it on mid-run and watch which parameters it lets through.</Placeholder>
+      ) : (
+        <div className="view-grid two">
+          <Panel
+            title="Fraction open"
+            caption="Share of each tensor's parameters the gate lets update (soft masks: mean mask value)."
+            formula="open = mean_k q_k,  exact-hard: q_k = 1[μ_k² > σ_k²/(b−1)];  soft: q_k = μ_k² / (μ_k² + λσ_k²/(b−1))"
+          >
+            <LineChart series={series} xLabel="training step" yLabel="fraction open" yDomain={[0, 1]} xLog={logStep} />
+          </Panel>
+          <Panel
+            title="Mask map"
+            caption="Each pixel one parameter: bright = updated this step, dark = held. Rows of the embedding are tokens 0…p−1."
+            formula="q_k of the last step, laid out as the tensor (embed: p × d; weights: out × in)"
+            tools={
+              lane?.masks && (
+                <select className="small" value={mask?.tensor} onChange={(e) => setTensor(e.target.value)} title="tensor">
+                  {lane.masks.map((m) => (
+                    <option key={m.tensor}>{m.tensor}</option>
+                  ))}
+                </select>
+              )
+            }
+          >
+            {mask ? (
+              <Heatmap rows={mask.rows} cols={mask.cols} data={mask.data} color={magnitudeColor} domain={[0, 1]} rowLabel={mask.tensor === 'embed' ? 'token' : 'output'} colLabel={mask.tensor === 'embed' ? 'embedding dim' : 'input'} lowLabel="held 0" highLabel="open 1" />
+            ) : (
+              <Placeholder>reading the mask…</Placeholder>
+            )}
+          </Panel>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,10 @@
+/**
+ * What the page draws from one theory measurement: the InstrumentSnapshot of
+ * src/theory/instruments.ts (plain numbers and arrays, cheap to post).
+ */
+import type { InstrumentSnapshot } from '../theory/instruments';
+
+export type InstrumentFrame = InstrumentSnapshot;
+
+/** ratio above which the ker W ⊆ ker G_Q check is flagged in the UI */
+export const GQ_FLAG_RATIO = 0.1;

@@ -1,0 +1,126 @@
+/**
+ * One training run inside the worker: its Trainer, the full metric history (for
+ * run files), and what has not yet been posted to the page.
+ */
+import type { RunConfig } from '../config/settings';
+import { modelLayout, type ModelLayout } from '../model/layout';
+import type { MetricsRow, RunEvent, Trainer } from '../model/trainer';
+import { makeDataset, type Dataset } from '../tasks/modular';
+import type { Measurer } from './measure';
+import type { LaneInfo, MaskImage } from './protocol';
+
+/** GPU frames allowed in flight before the loop waits: enough to keep the queue fed, few enough to stay responsive */
+const MAX_IN_FLIGHT = 2;
+/** masks are read back at most this often (ms): a whole-parameter readback */
+const MASK_PERIOD_MS = 1000;
+/** mask maps are sent for 2-D tensors up to this many entries */
+const MASK_MAX_SIZE = 1 << 17;
+/** the steps/s readout averages over this window (ms) */
+const RATE_WINDOW_MS = 2000;
+
+export class Lane {
+  readonly layout: ModelLayout;
+  readonly dataset: Dataset;
+  /** every metric row of the run (run-file export) */
+  metrics: MetricsRow[] = [];
+  /** events from before an import (the trainer's own start after it) */
+  priorEvents: RunEvent[] = [];
+  unsent: MetricsRow[] = [];
+  masks: MaskImage[] | null = null;
+  measurer: Measurer | null = null;
+  private inFlight: Promise<void>[] = [];
+  private destroyed = false;
+  private lastMaskAt = -Infinity;
+  private maskPending = false;
+  private rateSamples: [number, number][] = [];
+  stepsPerSec = 0;
+
+  constructor(
+    readonly index: number,
+    readonly label: string,
+    public trainer: Trainer,
+  ) {
+    this.dataset = makeDataset(trainer.config);
+    this.layout = modelLayout(trainer.config);
+    this.resetRate();
+  }
+
+  get config(): RunConfig {
+    return this.trainer.config;
+  }
+
+  get events(): RunEvent[] {
+    return [...this.priorEvents, ...this.trainer.events];
+  }
+
+  info(): LaneInfo {
+    return { lane: this.index, label: this.label, config: this.config, tensors: this.layout.tensors.map((t) => t.name) };
+  }
+
+  /** trains n steps; GPU work is submitted, never waited for beyond MAX_IN_FLIGHT frames */
+  async train(n: number): Promise<void> {
+    if (this.trainer.info.backend === 'webgpu') {
+      while (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight.shift();
+      if (this.destroyed) return;
+      this.trainer.train(n);
+      this.inFlight.push(this.trainer.flush());
+    } else {
+      this.trainer.train(n);
+    }
+  }
+
+  /** moves newly arrived metric rows into the history */
+  drain(): void {
+    const rows = this.trainer.drainMetrics();
+    if (rows.length === 0) return;
+    this.metrics.push(...rows);
+    this.unsent.push(...rows);
+  }
+
+  /** starts a mask readback when the gate is on and the last one is old enough */
+  maybeReadMask(force = false): void {
+    if (this.config.gate === 'off' || this.maskPending) return;
+    const now = performance.now();
+    if (!force && now - this.lastMaskAt < MASK_PERIOD_MS) return;
+    this.maskPending = true;
+    this.lastMaskAt = now;
+    const trainer = this.trainer;
+    trainer
+      .readGateMask()
+      .then((q) => {
+        if (trainer !== this.trainer) return;
+        this.masks = this.layout.tensors
+          .filter((t) => t.shape.length === 2 && t.size <= MASK_MAX_SIZE)
+          .map((t) => ({ tensor: t.name, rows: t.shape[0], cols: t.shape[1], data: q.slice(t.offset, t.offset + t.size) }));
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        this.maskPending = false;
+      });
+  }
+
+  /** steps/s over the last RATE_WINDOW_MS: honest across slow ticks (a measurement, a readback wait) */
+  updateRate(now: number): void {
+    this.rateSamples.push([now, this.trainer.step]);
+    while (this.rateSamples.length > 2 && now - this.rateSamples[0][0] > RATE_WINDOW_MS) this.rateSamples.shift();
+    const [t0, s0] = this.rateSamples[0];
+    if (now - t0 >= 200) this.stepsPerSec = ((this.trainer.step - s0) * 1000) / (now - t0);
+  }
+
+  resetRate(): void {
+    this.stepsPerSec = 0;
+    this.rateSamples = [[performance.now(), this.trainer.step]];
+  }
+
+  async settle(): Promise<void> {
+    await Promise.all(this.inFlight);
+    this.inFlight = [];
+    await this.trainer.flush();
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.measurer?.destroy();
+    this.trainer.destroy();
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Runs the theory instruments (src/theory/instruments.ts) for one lane. A
+ * measurement at step t is taken in two halves: `begin` reads the weights, Adam's
+ * v and the gate mask at t; `finish`, one training step later, reads the weights
+ * at t+1 (for the kernel fidelity cos(Δu, −ηK̃g)) and hands both to the
+ * instrument host, which answers later. The first measurement is the reference
+ * K₀ of the rotation metrics and the start s of W.
+ *
+ * Pacing: while a measurement is still computing when the next multiple of r
+ * arrives, that one is skipped (counted in `skipped`) unless `exact` pacing is on,
+ * in which case training waits. W then holds K̃ over the longer interval, as the
+ * instruments already do between measurements.
+ */
+import type { RunConfig } from '../config/settings';
+import type { Trainer, TrainerState } from '../model/trainer';
+import type { InstrumentSnapshot } from '../theory/instruments';
+import { createInstrumentHost, type InstrumentHost } from './instrumentHost';
+
+/** snapshots kept for the run file; beyond this, every other old one is dropped */
+const HISTORY_MAX = 2000;
+
+export class Measurer {
+  private readonly host: InstrumentHost;
+  private pending: { state: TrainerState; mask: Float32Array | null; config: RunConfig } | null = null;
+  private running: Promise<void> | null = null;
+  private fresh: InstrumentSnapshot | null = null;
+  private snapshots: InstrumentSnapshot[] = [];
+  private destroyed = false;
+  /** multiples of r passed over because the previous measurement was still running */
+  skipped = 0;
+  error: string | null = null;
+
+  constructor(
+    config: RunConfig,
+    private readonly trainer: Trainer,
+  ) {
+    this.host = createInstrumentHost(config);
+  }
+
+  /** a half-taken measurement waits for the next step */
+  get waiting(): boolean {
+    return this.pending !== null;
+  }
+
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
+  async begin(): Promise<void> {
+    const config = this.trainer.config;
+    const state = await this.trainer.readState();
+    const mask = config.gate === 'off' ? null : await this.trainer.readGateMask();
+    this.pending = { state, mask, config };
+  }
+
+  async finish(): Promise<void> {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    const next = await this.trainer.readState();
+    const input = { step: p.state.step, state: p.state, gateMask: p.mask, config: p.config, paramsNext: next.step === p.state.step + 1 ? next.params : null };
+    this.running = this.host
+      .measure(input)
+      .then((snap) => {
+        if (this.destroyed) return;
+        this.fresh = snap;
+        this.snapshots.push(snap);
+        if (this.snapshots.length > HISTORY_MAX) this.snapshots = this.snapshots.filter((_, i) => i % 2 === 0 || i === this.snapshots.length - 1);
+      })
+      .catch((err: unknown) => {
+        this.error = err instanceof Error ? err.message : String(err);
+      })
+      .finally(() => {
+        this.running = null;
+      });
+  }
+
+  /** waits for the running measurement, if any */
+  async settle(): Promise<void> {
+    await this.running;
+  }
+
+  /** the newest snapshot not yet posted to the page */
+  take(): InstrumentSnapshot | null {
+    const f = this.fresh;
+    this.fresh = null;
+    return f;
+  }
+
+  restartGramian(): void {
+    this.host.restartGramian();
+  }
+
+  history(): InstrumentSnapshot[] {
+    return this.snapshots;
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.pending = null;
+    this.host.destroy();
+  }
+}
+
+export function createMeasurer(config: RunConfig, trainer: Trainer): Measurer | null {
+  return config.instrumentEvery > 0 ? new Measurer(config, trainer) : null;
+}

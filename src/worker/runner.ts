@@ -1,0 +1,291 @@
+/**
+ * The training loop of the worker. While playing, each tick trains every lane by
+ * the same number of steps (lock-step, so compare mode races per step), splits the
+ * steps at multiples of r to measure the instruments exactly there, drains the
+ * metrics that have arrived and posts a snapshot. GPU work is only submitted; the
+ * loop awaits a readback only when frames pile up (Lane.train), and every await
+ * re-checks `generation` so a reset or import mid-tick abandons the old run.
+ */
+import type { RunConfig } from '../config/settings';
+import type { LiveSettings } from '../model/trainer';
+import { createTrainer } from './backend';
+import { Lane } from './lane';
+import { laneConfigs } from './lanes';
+import { createMeasurer } from './measure';
+import type { Command, WorkerEvent } from './protocol';
+import { exportRun, importRun } from './runfile';
+
+/** a CPU tick stays under this (ms), so pause and reset are answered quickly */
+const CPU_TICK_BUDGET_MS = 40;
+/** snapshots are posted at most this often while playing (ms) */
+const POST_PERIOD_MS = 50;
+
+export type Post = (e: WorkerEvent, transfer?: Transferable[]) => void;
+
+export class Runner {
+  private lanes: Lane[] = [];
+  private playing = false;
+  private stepsPerFrame = 1;
+  private pendingSteps = 0;
+  private ticking = false;
+  private generation = 0;
+  private compare = false;
+  private forceCpu: string | undefined;
+  private config: RunConfig | null = null;
+  private lastPost = 0;
+  /** measured CPU cost of one lock-step (all lanes), ms */
+  private cpuMsPerStep = 1;
+  /** true: training waits for each measurement (every multiple of r is measured) */
+  private exactPacing = false;
+
+  constructor(private readonly post: Post) {}
+
+  async handle(cmd: Command): Promise<void> {
+    try {
+      await this.dispatch(cmd);
+    } catch (err) {
+      const source = cmd.type === 'import' ? 'import' : cmd.type === 'export' ? 'export' : cmd.type === 'init' || cmd.type === 'reset' ? 'init' : 'train';
+      this.post({ type: 'error', source, message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private async dispatch(cmd: Command): Promise<void> {
+    switch (cmd.type) {
+      case 'init':
+        this.playing = false;
+        this.compare = cmd.compare;
+        this.forceCpu = cmd.forceCpu;
+        return this.start(cmd.config);
+      case 'reset':
+        this.playing = false;
+        return this.start(cmd.config ?? this.config ?? this.lanes[0].config);
+      case 'play':
+        this.playing = true;
+        this.lanes.forEach((l) => l.resetRate());
+        this.postAll();
+        return this.schedule();
+      case 'pause':
+        this.playing = false;
+        this.postAll();
+        return;
+      case 'step':
+        this.pendingSteps += Math.max(1, Math.floor(cmd.n));
+        return this.schedule();
+      case 'setSpeed':
+        this.stepsPerFrame = Math.max(1, Math.floor(cmd.stepsPerFrame));
+        return;
+      case 'live':
+        return this.live(cmd.settings);
+      case 'export':
+        return this.exportLane(cmd.lane);
+      case 'import':
+        return this.importText(cmd.text);
+      case 'pacing':
+        this.exactPacing = cmd.exact;
+        return;
+      case 'restartGramian':
+        return this.lanes.forEach((l) => l.measurer?.restartGramian());
+    }
+  }
+
+  private async start(config: RunConfig, restore?: (lane: Lane) => void): Promise<void> {
+    const gen = ++this.generation;
+    // a tick of the old run may still be awaiting: it sees the new generation and bows out
+    this.ticking = false;
+    this.pendingSteps = 0;
+    for (const l of this.lanes) l.destroy();
+    this.lanes = [];
+    this.config = config;
+    const specs = laneConfigs(config, this.compare);
+    const lanes: Lane[] = [];
+    let gpuMissing: string | null = null;
+    for (const spec of specs) {
+      const choice = await createTrainer(spec.config, this.forceCpu);
+      gpuMissing = gpuMissing ?? choice.gpuMissing;
+      lanes.push(new Lane(spec.lane, spec.label, choice.trainer));
+    }
+    if (gen !== this.generation) return lanes.forEach((l) => l.destroy());
+    for (const l of lanes) {
+      restore?.(l);
+      try {
+        l.measurer = createMeasurer(l.config, l.trainer);
+      } catch (err) {
+        this.post({ type: 'error', source: 'instruments', message: `theory instruments unavailable: ${err instanceof Error ? err.message : String(err)}` });
+      }
+    }
+    this.lanes = lanes;
+    const t = lanes[0].trainer;
+    this.post({ type: 'ready', backend: t.info.backend, adapter: t.info.adapter, gpuMissing, lanes: lanes.map((l) => l.info()), step: t.step, history: lanes.map((l) => l.metrics) });
+    // the step-0 point of the curves; the first measurement (the instruments' K₀) starts here
+    if (t.step === 0) lanes.forEach((l) => l.trainer.evaluate());
+    for (const l of lanes) await this.begin(l, gen);
+    await Promise.all(lanes.map((l) => l.trainer.flush()));
+    if (gen !== this.generation) return;
+    lanes.forEach((l) => l.drain());
+    this.postAll();
+    this.schedule();
+  }
+
+  private live(settings: LiveSettings): void {
+    for (const l of this.lanes) {
+      const change = { ...settings };
+      // compare mode: lane 0 is the ungated baseline and stays so
+      if (this.compare && l.index === 0) delete change.gate;
+      l.trainer.applyLive(change);
+      if (change.gate && change.gate !== 'off') l.maybeReadMask(true);
+    }
+    if (this.config) this.config = { ...this.config, ...settings };
+    this.postAll();
+  }
+
+  private schedule(): void {
+    if (this.ticking || this.lanes.length === 0 || !(this.playing || this.pendingSteps > 0)) return;
+    this.ticking = true;
+    setTimeout(() => void this.tick(), 0);
+  }
+
+  private async tick(): Promise<void> {
+    const gen = this.generation;
+    try {
+      let n = this.playing ? this.stepsPerFrame : Math.min(this.pendingSteps, this.stepsPerFrame);
+      const cpu = this.lanes[0].trainer.info.backend === 'cpu';
+      if (cpu) n = Math.max(1, Math.min(n, Math.floor(CPU_TICK_BUDGET_MS / this.cpuMsPerStep)));
+      if (!this.playing) this.pendingSteps -= n;
+      const t0 = performance.now();
+      await this.advance(n, gen);
+      if (gen !== this.generation) return;
+      if (cpu) this.cpuMsPerStep = 0.7 * this.cpuMsPerStep + (0.3 * (performance.now() - t0)) / n;
+      for (const l of this.lanes) {
+        l.drain();
+        l.maybeReadMask();
+      }
+      const now = performance.now();
+      const idle = !this.playing && this.pendingSteps === 0;
+      if (idle || now - this.lastPost >= POST_PERIOD_MS) this.postAll();
+      if (idle) {
+        // the last rows of a step may still be in a readback: post them when they land
+        await Promise.all(this.lanes.map((l) => l.settle()));
+        if (gen !== this.generation) return;
+        this.lanes.forEach((l) => (l.drain(), l.maybeReadMask(true)));
+        this.postAll();
+      }
+    } catch (err) {
+      if (gen !== this.generation) return;
+      this.playing = false;
+      this.pendingSteps = 0;
+      this.post({ type: 'error', source: 'train', message: err instanceof Error ? err.message : String(err) });
+      this.postAll();
+    } finally {
+      if (gen === this.generation) {
+        this.ticking = false;
+        this.schedule();
+      }
+    }
+  }
+
+  /**
+   * n lock-steps on every lane. The instruments measure at multiples of r: begin
+   * at step t, one more step, finish (see ./measure.ts); a multiple of r that
+   * arrives while the previous measurement still runs is skipped, unless exact
+   * pacing makes training wait for it.
+   */
+  private async advance(n: number, gen: number): Promise<void> {
+    let left = n;
+    while (left > 0) {
+      const step = this.lanes[0].trainer.step;
+      const r = this.lanes[0].config.instrumentEvery;
+      const waiting = this.lanes.some((l) => l.measurer?.waiting);
+      const k = waiting ? 1 : r > 0 && this.lanes[0].measurer ? Math.min(left, r - (step % r)) : left;
+      for (const l of this.lanes) await l.train(k);
+      if (gen !== this.generation) return;
+      left -= k;
+      if (waiting) for (const l of this.lanes) await this.finish(l, gen);
+      if (r > 0 && (step + k) % r === 0) for (const l of this.lanes) await this.begin(l, gen);
+    }
+  }
+
+  private async begin(l: Lane, gen: number): Promise<void> {
+    const m = l.measurer;
+    if (!m || gen !== this.generation) return;
+    try {
+      if (this.exactPacing) await m.settle();
+      if (m.busy) {
+        m.skipped++;
+        return;
+      }
+      await m.begin();
+    } catch (err) {
+      this.instrumentsFailed(l, err);
+    }
+  }
+
+  private async finish(l: Lane, gen: number): Promise<void> {
+    const m = l.measurer;
+    if (!m?.waiting || gen !== this.generation) return;
+    try {
+      await m.finish();
+      if (this.exactPacing) await m.settle();
+    } catch (err) {
+      this.instrumentsFailed(l, err);
+    }
+  }
+
+  private instrumentsFailed(l: Lane, err: unknown): void {
+    if (!this.lanes.includes(l)) return; // a lane of a run already replaced
+    l.measurer?.destroy();
+    l.measurer = null;
+    this.post({ type: 'error', source: 'instruments', message: `theory instruments stopped: ${err instanceof Error ? err.message : String(err)}` });
+  }
+
+  private postAll(): void {
+    const now = performance.now();
+    this.lastPost = now;
+    for (const l of this.lanes) {
+      if (this.playing) l.updateRate(now);
+      else l.stepsPerSec = 0;
+      const rows = l.unsent;
+      l.unsent = [];
+      const last = l.metrics[l.metrics.length - 1];
+      this.post({
+        type: 'snapshot',
+        lane: l.index,
+        step: l.trainer.step,
+        stepsPerSec: l.stepsPerSec,
+        playing: this.playing,
+        metrics: rows,
+        gateOpenByTensor: l.config.gate === 'off' ? null : (last?.gateOpenByTensor ?? null),
+        events: l.events,
+        instruments: l.measurer?.take() ?? null,
+        instrumentSkips: l.measurer?.skipped ?? 0,
+        masks: l.masks,
+        config: l.config,
+      });
+      l.masks = null;
+      if (l.measurer?.error) this.instrumentsFailed(l, l.measurer.error);
+    }
+  }
+
+  private async exportLane(index: number): Promise<void> {
+    const l = this.lanes[index] ?? this.lanes[0];
+    await l.settle();
+    l.drain();
+    const text = await exportRun(l);
+    this.post({ type: 'exported', lane: l.index, step: l.trainer.step, text });
+  }
+
+  private async importText(text: string): Promise<void> {
+    // parse first: a corrupt file throws here and the current run goes on untouched
+    const run = await importRun(text);
+    this.playing = false;
+    this.compare = false;
+    await this.start(run.config, (l) => {
+      l.trainer.loadState(run.state);
+      l.metrics = run.metrics.slice();
+      l.unsent = [];
+      l.priorEvents = run.events.slice();
+      l.resetRate();
+    });
+    this.post({ type: 'imported', config: run.config, step: run.step, metrics: run.metrics, events: run.events });
+    this.postAll();
+  }
+}

@@ -1,0 +1,24 @@
+/// <reference lib="webworker" />
+/**
+ * The training worker: owns the Trainer(s) through a Runner and speaks the
+ * protocol of ./protocol.ts. Commands are handled in arrival order.
+ */
+import type { Command, WorkerEvent } from './protocol';
+import { Runner } from './runner';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+const runner = new Runner((e: WorkerEvent, transfer?: Transferable[]) => scope.postMessage(e, transfer ?? []));
+
+// Commands are chained: an init must finish creating trainers before a play or
+// step is applied to them.
+let queue: Promise<void> = Promise.resolve();
+scope.onmessage = (ev: MessageEvent<Command>) => {
+  const cmd = ev.data;
+  // pause must take effect at once, not after a long export or init
+  if (cmd.type === 'pause' || cmd.type === 'setSpeed') {
+    void runner.handle(cmd);
+    return;
+  }
+  queue = queue.then(() => runner.handle(cmd));
+};

@@ -25,6 +25,7 @@ describe('run file', () => {
     expect(p.step).toBe(15);
     expect(p.metrics.map((m) => m.step)).toEqual([5, 10, 15]);
     expect(p.metrics[2].gateOpen).not.toBeNull();
+    expect(p.metrics[2].gateOpenByTensor).toHaveLength(t.layout.tensors.length);
     expect(p.events).toEqual(t.events);
     const st = await t.readState();
     expect(Array.from(p.state.params)).toEqual(Array.from(st.params));

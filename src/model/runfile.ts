@@ -30,7 +30,7 @@ export interface RunFileJson {
   config: Record<string, unknown>;
   split: { train: number[]; flipped: number[] };
   step: number;
-  metrics: Record<string, number | null>[];
+  metrics: Record<string, number | number[] | null>[];
   events: RunEvent[];
   weights: Record<string, TensorJson>;
   optimizer: { name: string; step: number; m: Record<string, TensorJson>; v: Record<string, TensorJson>; aux: Record<string, TensorJson>; s: Record<string, TensorJson> };
@@ -60,11 +60,12 @@ export function configJson(c: RunConfig): Record<string, unknown> {
   return { ...rest, betas: [beta1, beta2] };
 }
 
-export function metricsJson(rows: readonly MetricsRow[]): Record<string, number | null>[] {
+export function metricsJson(rows: readonly MetricsRow[]): Record<string, number | number[] | null>[] {
   return rows.map((r) => {
-    const o: Record<string, number | null> = { step: r.step, trainLoss: r.trainLoss, trainAcc: r.trainAcc, testLoss: r.testLoss, testAcc: r.testAcc };
+    const o: Record<string, number | number[] | null> = { step: r.step, trainLoss: r.trainLoss, trainAcc: r.trainAcc, testLoss: r.testLoss, testAcc: r.testAcc };
     if (r.flippedAcc !== null) o.flippedAcc = r.flippedAcc;
     if (r.gateOpen !== null) o.gateOpen = r.gateOpen;
+    if (r.gateOpenByTensor !== null) o.gateOpenByTensor = r.gateOpenByTensor;
     return o;
   });
 }
@@ -158,7 +159,10 @@ export function parseRunFile(text: string): ParsedRun {
     const where = `metrics[${i}]`;
     if (!isObj(r)) throw new Error(`${where} is not an object`);
     const opt2 = (k: string) => (r[k] === undefined || r[k] === null ? null : num(r, k, where));
-    return { step: num(r, 'step', where), trainLoss: num(r, 'trainLoss', where), trainAcc: num(r, 'trainAcc', where), testLoss: num(r, 'testLoss', where), testAcc: num(r, 'testAcc', where), flippedAcc: opt2('flippedAcc'), gateOpen: opt2('gateOpen'), gateOpenByTensor: null };
+    const byTensor = r.gateOpenByTensor;
+    if (byTensor !== undefined && byTensor !== null && (!Array.isArray(byTensor) || byTensor.length !== layout.tensors.length || byTensor.some((x) => typeof x !== 'number' || !Number.isFinite(x))))
+      throw new Error(`${where}.gateOpenByTensor must list ${layout.tensors.length} numbers, one per tensor`);
+    return { step: num(r, 'step', where), trainLoss: num(r, 'trainLoss', where), trainAcc: num(r, 'trainAcc', where), testLoss: num(r, 'testLoss', where), testAcc: num(r, 'testAcc', where), flippedAcc: opt2('flippedAcc'), gateOpen: opt2('gateOpen'), gateOpenByTensor: Array.isArray(byTensor) ? (byTensor as number[]) : null };
   });
   const events = Array.isArray(raw.events) ? (raw.events as RunEvent[]) : [];
   return { config, step, metrics, events, state: { step, params, ...parts }, instruments: Array.isArray(raw.instruments) ? raw.instruments : [] };

@@ -19,6 +19,11 @@ export const ENTRY_POINTS = {
   maskPartial: ['optim', 'mask_partial'],
   maskFinish: ['optim', 'mask_finish'],
   optApply: ['optim', 'apply'],
+  kernelWeight: ['kernel', 'weight_kernel'],
+  kernelLayerFull: ['kernel', 'layer_full'],
+  kernelEmbedFull: ['kernel', 'embed_full'],
+  kernelEmbedTrace: ['kernel', 'embed_trace'],
+  kernelLayerTrace: ['kernel', 'layer_trace'],
 } as const satisfies Record<string, readonly [ShaderName, string]>;
 
 export type KernelName = keyof typeof ENTRY_POINTS;

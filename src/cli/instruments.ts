@@ -1,16 +1,31 @@
-/** `train --instruments`: the theory instruments every r steps, recorded into the run file. */
+/**
+ * `train --instruments`: the theory instruments every r steps, recorded into the run
+ * file. Each measurement reads the state at step t, takes the next training step, and
+ * reads the weights at t+1, so the kernel fidelity cos(Δu, −ηK̃g) is measured too;
+ * that step is an ordinary training step of the run. The kernel blocks K, K̃, K_QS are
+ * computed on the GPU (GpuKernelBlocks); eigen-solvers and W stay float64 on the CPU.
+ */
 import type { RunConfig } from '../config/settings';
+import { nodeShaderSources } from '../engine/nodeShaders';
+import { GpuKernelBlocks } from '../engine/probeKernel';
 import type { GpuTrainer } from '../engine/trainer';
+import { cliGpu } from './session';
 
 export async function recordInstruments(config: RunConfig, into: unknown[]): Promise<{ every: number; fn: (t: GpuTrainer) => Promise<void> }> {
-  const mod = await import('../theory/instruments');
-  let inst: InstanceType<typeof mod.Instruments> | null = null;
+  const { Instruments } = await import('../theory/instruments');
+  let inst: InstanceType<typeof Instruments> | null = null;
+  let blocks: GpuKernelBlocks | null = null;
   return {
     every: config.instrumentEvery,
     fn: async (t) => {
-      inst ??= new mod.Instruments(t.config, t.dataset, t.layout);
+      inst ??= new Instruments(t.config, t.dataset, t.layout);
+      blocks ??= new GpuKernelBlocks(await cliGpu(), nodeShaderSources(), t.layout);
+      const step = t.step;
       const [state, q] = await Promise.all([t.readState(), t.readGateMask()]);
-      into.push(inst.measure({ step: t.step, state, gateMask: q, config: t.config }));
+      const cfg = t.config;
+      t.train(1);
+      const next = await t.readState();
+      into.push(await inst.measureAsync({ step, state, gateMask: cfg.gate === 'off' ? null : q, config: cfg, paramsNext: next.params }, blocks.compute));
     },
   };
 }

@@ -49,6 +49,8 @@ export async function runTraining(config: RunConfig, o: RunOptions): Promise<Run
   const t0 = performance.now();
   // chunks of whole evaluation periods; the GPU runs ahead of the readback within a chunk
   const chunk = Math.max(config.evalEvery, Math.ceil(100 / config.evalEvery) * config.evalEvery);
+  // the instruments measure at step 0 too: rotation and W are relative to initialisation
+  if (o.hook && o.steps > 0) await o.hook.fn(trainer);
   while (trainer.step < o.steps) {
     let n = Math.min(chunk, o.steps - trainer.step);
     if (o.hook) n = Math.min(n, o.hook.every - (trainer.step % o.hook.every));

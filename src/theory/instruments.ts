@@ -138,6 +138,27 @@ interface Held {
   decay: Float64Array;
 }
 
+/** K_AB = J_A diag(ω) J_Bᵀ in the given view, as kernelBlock computes it (possibly on the GPU). */
+export type KernelBlockProvider = (A: Sensitivities, B: Sensitivities, omega: Float64Array | null, view: KernelView) => Promise<Float64Array>;
+
+interface Prepared {
+  S: Sensitivities;
+  /** the Gramian's train and held-out sub-probes */
+  SG: Sensitivities;
+  QG: Sensitivities;
+  grad: Float64Array;
+  omega: Float64Array;
+  view: KernelView;
+}
+
+/** K and K̃ of the train probe (rotation view); K̃ of the Gramian's sub-probe (null: it is the probe, full view); K̃_QS */
+interface KernelBlocks {
+  K: Float64Array;
+  Keff: Float64Array;
+  KG: Float64Array | null;
+  KQS: Float64Array;
+}
+
 export class Instruments {
   readonly probe: Probe;
   readonly view: KernelView;
@@ -190,8 +211,39 @@ export class Instruments {
     this.restartPending = true;
   }
 
+  /** One measurement with the kernels computed on the CPU (float64). */
   measure(input: InstrumentInput): InstrumentSnapshot {
     const t0 = performance.now();
+    const prep = this.prepare(input);
+    const { S, SG, QG, omega, view } = prep;
+    const blocks: KernelBlocks = {
+      K: kernelBlock(this.layout, S, S, null, view),
+      Keff: kernelBlock(this.layout, S, S, omega, view),
+      KG: SG === S && view === 'full' ? null : kernelBlock(this.layout, SG, SG, omega),
+      KQS: kernelBlock(this.layout, QG, SG, omega),
+    };
+    return this.finish(input, prep, blocks, t0);
+  }
+
+  /**
+   * The same measurement with the four kernel blocks from `blockFn` — the GPU's
+   * GpuKernelBlocks.compute (src/engine/probeKernel.ts) in the CLI; everything else
+   * (eigen-solvers, W, G_Q) stays float64 on the CPU.
+   */
+  async measureAsync(input: InstrumentInput, blockFn: KernelBlockProvider): Promise<InstrumentSnapshot> {
+    const t0 = performance.now();
+    const prep = this.prepare(input);
+    const { S, SG, QG, omega, view } = prep;
+    const [K, Keff, KG, KQS] = await Promise.all([
+      blockFn(S, S, null, view),
+      blockFn(S, S, omega, view),
+      SG === S && view === 'full' ? Promise.resolve(null) : blockFn(SG, SG, omega, 'full'),
+      blockFn(QG, SG, omega, 'full'),
+    ]);
+    return this.finish(input, prep, { K, Keff, KG, KQS }, t0);
+  }
+
+  private prepare(input: InstrumentInput): Prepared {
     const { layout, probe } = this;
     const w = input.state.params;
     const cfg = input.config;
@@ -206,26 +258,33 @@ export class Instruments {
       q: cfg.gate === 'off' ? null : (input.gateMask ?? null),
       grad,
     });
-    const { metrics, Keff } = this.rotation(S, omega);
-    const gramian = this.dissipation(S, omega, grad, input, Keff);
+    const SG = this.gTrain.length === S.m ? S : subSensitivities(S, this.gTrain);
+    const QG = probeSensitivities(layout, w, subTokens(probe.test.tokens, this.gTest), this.gTest.length);
+    return { S, SG, QG, grad, omega, view: this.view };
+  }
+
+  private finish(input: InstrumentInput, prep: Prepared, blocks: KernelBlocks, t0: number): InstrumentSnapshot {
+    const { layout, probe } = this;
+    const { S, grad, omega } = prep;
+    const cfg = input.config;
+    const metrics = this.rotation(S, blocks.K, blocks.Keff);
+    const gramian = this.dissipation(prep, blocks, input);
     let fidelity: number | null = null;
     let fidelityWithDecay: number | null = null;
     if (input.paramsNext) {
       const uNext = forward(layout, input.paramsNext, probe.train.tokens, S.m).logits;
       fidelity = kernelFidelity(S.logits, uNext, predictedStepChange(layout, S, omega, grad, cfg.lr));
-      fidelityWithDecay = kernelFidelity(S.logits, uNext, predictedStepChange(layout, S, omega, grad, cfg.lr, { wd: cfg.wd, w }));
+      fidelityWithDecay = kernelFidelity(S.logits, uNext, predictedStepChange(layout, S, omega, grad, cfg.lr, { wd: cfg.wd, w: input.state.params }));
     }
     return { step: input.step, view: this.view, tau: this.options.tau, ...metrics, probeLabels: Array.from(probe.train.labels), gramian, fidelity, fidelityWithDecay, timeMs: performance.now() - t0 };
   }
 
-  /** Instrument 1 on the plain eNTK K of the train probe. */
-  private rotation(S: Sensitivities, omega: Float64Array) {
+  /** Instrument 1 on the plain eNTK K of the train probe (K̃ for its spectrum). */
+  private rotation(S: Sensitivities, K: Float64Array, Keff: Float64Array) {
     const { layout, view } = this;
     const p = layout.p;
     const m = S.m;
     const n = view === 'full' ? m * p : m;
-    const K = kernelBlock(layout, S, S, null, view);
-    const Keff = kernelBlock(layout, S, S, omega, view);
     const k = Math.min(this.options.k, n);
     const spectrumK = this.leadingValues(K, n, k, 'K');
     const spectrumKeff = this.leadingValues(Keff, n, k, 'Keff');
@@ -236,7 +295,7 @@ export class Instruments {
     this.first ??= { V: top.vectors, Kc, KcTrace };
     const Yfull = centredOneHot(this.probe.train.labels, p, view);
     const Ytrace = centredOneHot(this.probe.train.labels, p, 'trace');
-    const metrics = {
+    return {
       k,
       spectrumK,
       spectrumKeff,
@@ -249,7 +308,6 @@ export class Instruments {
       heightField: Array.from(heightField(this.first.KcTrace, KcTrace)),
       heightSize: m,
     };
-    return { metrics, Keff };
   }
 
   /** Spectrum only: dense eigenvalues for small n, warm-started block Krylov above. */
@@ -261,15 +319,13 @@ export class Instruments {
   }
 
   /** Instrument 2: close the held interval, then read W, G_Q and the prediction. */
-  private dissipation(S: Sensitivities, omega: Float64Array, grad: Float64Array, input: InstrumentInput, KeffFull: Float64Array): GramianReadout | null {
+  private dissipation(prep: Prepared, blocks: KernelBlocks, input: InstrumentInput): GramianReadout | null {
     const { layout, probe, options: o } = this;
+    const { SG, QG, omega, grad } = prep;
     const p = layout.p;
-    const all = this.gTrain.length === S.m;
-    const SG = all ? S : subSensitivities(S, this.gTrain);
-    const QG = probeSensitivities(layout, input.state.params, subTokens(probe.test.tokens, this.gTest), this.gTest.length);
     const mG = SG.m;
-    const K = centredKernel(all && this.view === 'full' ? KeffFull : kernelBlock(layout, SG, SG, omega), mG, p);
-    const KQS = centredRight(kernelBlock(layout, QG, SG, omega), QG.m * p, mG, p);
+    const K = centredKernel(blocks.KG ?? blocks.Keff, mG, p);
+    const KQS = centredRight(blocks.KQS, QG.m * p, mG, p);
     const nScale = o.hessianScale === 'probe' ? mG : this.nTrain;
     const B = centredHessian(crossEntropyHessian(SG.logits, mG, p, nScale));
     const g = centredLeft(crossEntropyGradient(SG.logits, Array.from(this.gTrain, (i) => probe.train.labels[i]), mG, p, nScale), mG, p, 1);

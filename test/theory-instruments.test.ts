@@ -141,3 +141,19 @@ describe('Instruments on the tiny preset', () => {
     expect(s[s.length - 1].fidelity!).toBeGreaterThan(0.99);
   });
 });
+
+describe('gramianPositions', () => {
+  it('puts flipped probe points into the Gramian sub-probe, up to half of it', async () => {
+    const { gramianPositions, evenlySpaced } = await import('../src/theory/probe');
+    const flipped = new Uint8Array(32);
+    [3, 4, 20, 27].forEach((i) => (flipped[i] = 1));
+    const pos = Array.from(gramianPositions(flipped, 11));
+    expect(pos).toHaveLength(11);
+    expect([3, 4, 20, 27].every((i) => pos.includes(i))).toBe(true);
+    expect([...pos].sort((a, b) => a - b)).toEqual(pos);
+    expect(new Set(pos).size).toBe(11);
+    const many = new Uint8Array(32).fill(1, 0, 20);
+    expect(Array.from(gramianPositions(many, 10)).filter((i) => many[i]).length).toBe(5);
+    expect(Array.from(gramianPositions(new Uint8Array(32), 11))).toEqual(Array.from(evenlySpaced(32, 11)));
+  });
+});

@@ -23,7 +23,7 @@ import { centredHessian, centredKernel, centredLeft, centredRight, crossEntropyG
 import { DissipationGramian } from './gramian';
 import { jacobianVectorProduct, probeSensitivities, subSensitivities, traceView, type Sensitivities } from './jacobian';
 import { kernelBlock, preconditionerWeights, type KernelView } from './kernels';
-import { chooseProbe, evenlySpaced, type Probe } from './probe';
+import { chooseProbe, evenlySpaced, gramianPositions, type Probe } from './probe';
 import { centerNormalize, centredOneHot, heightField, kernelDistance, kernelTargetAlignment, overlapMatrix, principalAngles } from './rotation';
 
 export type InstrumentConfig = Pick<RunConfig, 'lr' | 'wd' | 'betas' | 'eps' | 'opt' | 'gate'>;
@@ -191,7 +191,7 @@ export class Instruments {
     this.trainLabels = Uint32Array.from(used, (e) => dataset.labels[e]);
     this.nTrain = dataset.trainIdx.length;
     const perSide = Math.max(1, Math.floor(this.options.gramianMaxRows / p));
-    this.gTrain = evenlySpaced(mS, perSide);
+    this.gTrain = gramianPositions(this.probe.train.flipped, perSide);
     this.gTest = evenlySpaced(this.probe.test.examples.length, perSide);
     // the Gramian runs in centred coordinates (crossEntropy.ts): m_G·(p−1) train rows, all m_GQ·p held-out rows
     const mG = this.gTrain.length;

@@ -65,6 +65,27 @@ export function evenlySpaced(m: number, count: number): Uint32Array {
   return Uint32Array.from({ length: c }, (_, j) => Math.floor(((j + 0.5) * m) / c));
 }
 
+/**
+ * `count` positions of a probe side for the Gramian's sub-probe. With label noise,
+ * flipped points come first (up to half the rows), so the noise part of the label
+ * vector has support in W's coordinates — evenly spaced picks can miss every flipped
+ * point (at 20% noise, 11 of 32 probe points often hold none). The clean and noise
+ * energy fractions are each normalised by their own vector, so over-representing
+ * flipped points does not tilt either fraction. Positions come back sorted.
+ */
+export function gramianPositions(flipped: ArrayLike<number>, count: number): Uint32Array {
+  const m = flipped.length;
+  const c = Math.min(m, count);
+  const noisy: number[] = [];
+  const clean: number[] = [];
+  for (let i = 0; i < m; i++) (flipped[i] ? noisy : clean).push(i);
+  if (noisy.length === 0) return evenlySpaced(m, c);
+  const takeNoisy = Math.min(noisy.length, Math.max(1, Math.floor(c / 2)));
+  const pickNoisy = Array.from(evenlySpaced(noisy.length, takeNoisy), (j) => noisy[j]);
+  const pickClean = Array.from(evenlySpaced(clean.length, c - takeNoisy), (j) => clean[j]);
+  return Uint32Array.from([...pickNoisy, ...pickClean].sort((a, b) => a - b));
+}
+
 /** A sub-probe: the points at `positions` of one side. */
 export function subSide(s: ProbeSide, positions: ArrayLike<number>): ProbeSide {
   const pick = <T extends Uint32Array | Uint8Array>(a: T, stride: number): T => {

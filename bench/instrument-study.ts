@@ -4,7 +4,8 @@
  * (+ PNG through headless Chromium when available).
  * Usage: npx tsx bench/instrument-study.ts run.json out.svg "title"
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFigure } from './svg';
 import { parseRunFile } from '../src/model/runfile';
 import type { InstrumentSnapshot } from '../src/theory/instruments';
 
@@ -57,12 +58,4 @@ series.forEach((s, i) => {
   parts.push(`<line x1="${W - M.r + 12}" x2="${W - M.r + 40}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2.2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/><text x="${W - M.r + 46}" y="${ly + 4}" font-size="12" font-family="sans-serif">${s.label}</text>`);
 });
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${parts.join('')}</svg>\n`;
-writeFileSync(out, svg);
-if (existsSync('/usr/bin/chromium')) {
-  const { chromium } = await import('@playwright/test');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
-  const page = await browser.newPage({ viewport: { width: W, height: H } });
-  await page.setContent(`<body style="margin:0">${svg}</body>`);
-  await page.screenshot({ path: out.replace(/\.svg$/, '.png') });
-  await browser.close();
-}
+await writeFigure(out, svg, W, H);

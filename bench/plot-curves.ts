@@ -3,7 +3,8 @@
  * PNG of it through headless Chromium when /usr/bin/chromium exists.
  * Usage: npx tsx bench/plot-curves.ts out.svg "title" label=file.csv [label=file.csv …]
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFigure } from './svg';
 
 const [out, title, ...series] = process.argv.slice(2);
 if (!out || series.length === 0) {
@@ -41,12 +42,4 @@ data.forEach((d, i) => {
   parts.push(`<line x1="${W - M.r + 12}" x2="${W - M.r + 40}" y1="${ly + 16}" y2="${ly + 16}" stroke="${c}" stroke-width="1.5" stroke-dasharray="5,4"/><text x="${W - M.r + 46}" y="${ly + 20}" font-size="12" font-family="sans-serif">${d.label} train</text>`);
 });
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${parts.join('')}</svg>\n`;
-writeFileSync(out, svg);
-if (existsSync('/usr/bin/chromium')) {
-  const { chromium } = await import('@playwright/test');
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
-  const page = await browser.newPage({ viewport: { width: W, height: H } });
-  await page.setContent(`<body style="margin:0">${svg}</body>`);
-  await page.screenshot({ path: out.replace(/\.svg$/, '.png') });
-  await browser.close();
-}
+await writeFigure(out, svg, W, H);

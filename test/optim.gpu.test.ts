@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { GATES, OPTIMIZERS } from '../src/config/settings';
 import { modelLayout } from '../src/model/layout';
-import { newOptimState, optimApply, optimDirection, tensorMaskSums, type OptimParams } from '../src/reference/optimizer';
+import { optimApply, optimDirection, tensorMaskSums, type OptimParams } from '../src/reference/optimizer';
 import { Rng } from '../src/util/rng';
 import { expectClose, runKernel, u32s } from './gpu';
 

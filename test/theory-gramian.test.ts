@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/util/rng';
 import { matMulT } from '../src/theory/dense';
 import { symmetricEigen } from '../src/theory/eigen';
-import { applyTransfer, channelDimension, channelFraction, reservoirTransferRatio, transferNorms } from '../src/theory/channel';
+import { applyTransfer, channelDimension, reservoirTransferRatio, transferNorms } from '../src/theory/channel';
 import { centredBasis, centredHessian, centredKernel, centredLeft, centredRight, crossEntropyGradient, crossEntropyHessian, type BlockDiagonal } from '../src/theory/crossEntropy';
 import { DissipationGramian, pivotedCholesky } from '../src/theory/gramian';
 

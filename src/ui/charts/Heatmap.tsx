@@ -3,7 +3,7 @@
  */
 import { memo, useEffect, useRef } from 'react';
 import { useLab } from '../store';
-import { chartTheme } from './theme';
+import { prepareCanvas } from './canvas';
 import { useSize } from './useSize';
 
 export interface HeatmapProps {
@@ -30,17 +30,9 @@ function HeatmapChart(p: HeatmapProps) {
   const presenter = useLab((s) => s.presenter);
 
   useEffect(() => {
-    const c = canvas.current;
-    if (!c || width < 20 || height < 20) return;
-    const dpr = window.devicePixelRatio || 1;
-    c.width = Math.floor(width * dpr);
-    c.height = Math.floor(height * dpr);
-    const ctx = c.getContext('2d');
-    if (!ctx) return;
-    const t = chartTheme(presenter);
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.fillStyle = t.bg;
-    ctx.fillRect(0, 0, width, height);
+    const prepared = prepareCanvas(canvas.current, width, height, presenter);
+    if (!prepared) return;
+    const { ctx, t } = prepared;
     const pad = { left: t.font + 34, top: 4, bottom: t.font + 24, right: 4 };
     let w = width - pad.left - pad.right;
     let h = height - pad.top - pad.bottom;

@@ -3,9 +3,10 @@
  * projection, quads painted back to front, Lambert shading (ambient + diffuse from
  * a fixed light), colour by signed height. Drag to rotate; double-click resets.
  */
+import { prepareCanvas } from './canvas';
 import { memo, useEffect, useRef, useState } from 'react';
 import { useLab } from '../store';
-import { chartTheme, divergingColor } from './theme';
+import { divergingColor } from './theme';
 import { useSize } from './useSize';
 
 export interface Surface3DProps {
@@ -49,17 +50,9 @@ function Surface3DChart({ m, data, maxGrid = 48 }: Surface3DProps) {
   const drag = useRef<{ x: number; y: number; az: number; el: number } | null>(null);
 
   useEffect(() => {
-    const c = canvas.current;
-    if (!c || width < 20 || height < 20 || m < 2) return;
-    const dpr = window.devicePixelRatio || 1;
-    c.width = Math.floor(width * dpr);
-    c.height = Math.floor(height * dpr);
-    const ctx = c.getContext('2d');
-    if (!ctx) return;
-    const t = chartTheme(presenter);
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.fillStyle = t.bg;
-    ctx.fillRect(0, 0, width, height);
+    const prepared = m < 2 ? null : prepareCanvas(canvas.current, width, height, presenter);
+    if (!prepared) return;
+    const { ctx, t } = prepared;
     const { n, z } = downsample(data, m, maxGrid);
     let zMax = 0;
     for (const v of z) zMax = Math.max(zMax, Math.abs(v));

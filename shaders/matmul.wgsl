@@ -78,3 +78,66 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
   }
 }
+
+// main_dual — the weight gradient and its per-example Σg² in one pass (exact gates):
+//   C = op(A)·op(B)  and  C2 = (op(A)∘op(A))·(op(B)∘op(B)),
+// sharing every load of A and B; eight accumulators instead of four. Flags as above
+// (SQUARE is ignored: C is plain, C2 is squared). Fusing the two products removes the
+// second pass over δ and X (measured in docs/results.md, "gate cost").
+@group(0) @binding(4) var<storage, read_write> C2: array<f32>;
+
+fn storeBlock(out: ptr<storage, array<f32>, read_write>, i0: u32, j0: u32, rows: array<vec4<f32>, 4>, accumulate: bool) {
+  for (var ii = 0u; ii < 4u; ii++) {
+    let i = i0 + ii;
+    if (i < P.M) {
+      for (var jj = 0u; jj < 4u; jj++) {
+        let j = j0 + jj;
+        if (j < P.N) {
+          let o = i * P.N + j;
+          (*out)[o] = select(rows[ii][jj], (*out)[o] + rows[ii][jj], accumulate);
+        }
+      }
+    }
+  }
+}
+
+@compute @workgroup_size(8, 8)
+fn main_dual(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i0 = gid.y * 4u;
+  let j0 = gid.x * 4u;
+  if (i0 >= P.M || j0 >= P.N) { return; }
+  let s = strides();
+  let lastRow = P.M - 1u;
+  let lastCol = P.N - 1u;
+  let r = vec4<u32>(min(i0, lastRow), min(i0 + 1u, lastRow), min(i0 + 2u, lastRow), min(i0 + 3u, lastRow)) * s.x;
+  let c = vec4<u32>(min(j0, lastCol), min(j0 + 1u, lastCol), min(j0 + 2u, lastCol), min(j0 + 3u, lastCol)) * s.w;
+  var c0 = vec4<f32>(0.0);
+  var c1 = vec4<f32>(0.0);
+  var c2 = vec4<f32>(0.0);
+  var c3 = vec4<f32>(0.0);
+  var q0 = vec4<f32>(0.0);
+  var q1 = vec4<f32>(0.0);
+  var q2 = vec4<f32>(0.0);
+  var q3 = vec4<f32>(0.0);
+  var ka = 0u;
+  var kb = 0u;
+  for (var k = 0u; k < P.K; k++) {
+    let a = vec4<f32>(A[r.x + ka], A[r.y + ka], A[r.z + ka], A[r.w + ka]);
+    let b = vec4<f32>(B[kb + c.x], B[kb + c.y], B[kb + c.z], B[kb + c.w]);
+    let a2 = a * a;
+    let b2 = b * b;
+    c0 += a.x * b;
+    c1 += a.y * b;
+    c2 += a.z * b;
+    c3 += a.w * b;
+    q0 += a2.x * b2;
+    q1 += a2.y * b2;
+    q2 += a2.z * b2;
+    q3 += a2.w * b2;
+    ka += s.y;
+    kb += s.z;
+  }
+  let accumulate = (P.flags & 8u) != 0u;
+  storeBlock(&C, i0, j0, array<vec4<f32>, 4>(c0, c1, c2, c3), accumulate);
+  storeBlock(&C2, i0, j0, array<vec4<f32>, 4>(q0, q1, q2, q3), accumulate);
+}

@@ -16,7 +16,7 @@ import type { RunConfig } from '../config/settings';
 import { modelLayout, initParams, type ModelLayout } from '../model/layout';
 import { applyLiveChange, BatchSampler, batchSize, liveResets, metricsFromSums, optimParams } from '../model/run';
 import type { LiveSettings, MetricsRow, RunEvent, Trainer, TrainerInfo, TrainerState } from '../model/trainer';
-import { buildEmbedIndex, MM_SQUARE, MM_TRANS_A, MM_TRANS_B, type EmbedIndex } from '../reference/kernels';
+import { buildEmbedIndex, MM_TRANS_A, MM_TRANS_B, type EmbedIndex } from '../reference/kernels';
 import { gateUsesExactStats } from '../reference/optimizer';
 import { makeDataset, type Dataset } from '../tasks/modular';
 import type { GpuContext } from './device';
@@ -205,8 +205,9 @@ export class GpuTrainer implements Trainer {
         const head = l === layout.layers.length - 1;
         const Xin = l === 0 ? X0 : H[l - 1];
         if (!head) list.push(this.dispatch('actBackward', [[4, this.u32Slot([b, L.out, ACT_CODE[config.act], 0])], [5, whole(Z[l])], [6, whole(dOut)]], Math.ceil((b * L.out) / 256)));
-        list.push(this.matmul(L.out, L.in, b, MM_TRANS_A, whole(dOut), whole(Xin), slice(grad, L.weight)));
-        if (withSq) list.push(this.matmul(L.out, L.in, b, MM_TRANS_A | MM_SQUARE, whole(dOut), whole(Xin), slice(sq, L.weight)));
+        // dW = δᵀX, and with an exact gate Σ(g_i/b)² = (δ∘δ)ᵀ(X∘X) fused into the same pass
+        if (withSq) list.push(this.matmulDual(L.out, L.in, b, MM_TRANS_A, whole(dOut), whole(Xin), slice(grad, L.weight), slice(sq, L.weight)));
+        else list.push(this.matmul(L.out, L.in, b, MM_TRANS_A, whole(dOut), whole(Xin), slice(grad, L.weight)));
         list.push(this.dispatch('biasGrad', [[7, this.u32Slot([b, L.out, 0, withSq ? 1 : 0])], [8, whole(dOut)], [9, slice(grad, L.bias)], [10, slice(sq, L.bias)]], Math.ceil(L.out / 64)));
         list.push(this.matmul(b, L.in, L.out, 0, whole(dOut), slice(this.params, L.weight), whole(spare)));
         const next = spare;
@@ -273,6 +274,10 @@ export class GpuTrainer implements Trainer {
 
   private matmul(M: number, N: number, K: number, flags: number, A: Slice, B: Slice, C: Slice): Dispatch {
     return this.dispatch('matmul', [[0, this.u32Slot([M, N, K, flags])], [1, A], [2, B], [3, C]], Math.ceil(N / 32), Math.ceil(M / 32));
+  }
+
+  private matmulDual(M: number, N: number, K: number, flags: number, A: Slice, B: Slice, C: Slice, C2: Slice): Dispatch {
+    return this.dispatch('matmulDual', [[0, this.u32Slot([M, N, K, flags])], [1, A], [2, B], [3, C], [4, C2]], Math.ceil(N / 32), Math.ceil(M / 32));
   }
 
   // ---------- the step ----------

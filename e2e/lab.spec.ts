@@ -55,6 +55,10 @@ test('gate toggled mid-run: open fraction appears and moves, the run goes on', a
   const after = await waitForStepAbove(page, before + 20);
   expect(after).toBeGreaterThan(before);
   await expect(page.locator('.gate-view canvas').first()).toBeVisible({ timeout: 60_000 });
+  // the default variant is exact-hard: its per-parameter SNR histogram is drawn, bars and all
+  const snr = page.getByRole('img', { name: 'signal-to-noise histogram' });
+  await expect(snr).toBeVisible({ timeout: 60_000 });
+  expect(await snr.locator('rect').count()).toBeGreaterThan(10);
   await page.locator('.gate-view').screenshot({ path: artifact('gate-view.png') });
 });
 

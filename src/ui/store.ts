@@ -6,6 +6,7 @@
 import { create } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { defaultConfig, type GateVariant, type RunConfig, type SettingError } from '../config/settings';
+import type { SnrHistogram } from '../model/gate';
 import type { MetricsRow, RunEvent } from '../model/trainer';
 import type { InstrumentFrame } from '../worker/instrumentFrame';
 import type { Backend, LaneInfo, MaskImage, WorkerEvent } from '../worker/protocol';
@@ -22,6 +23,8 @@ export interface LaneView {
   /** measurements skipped because the previous one was still running */
   instrumentSkips: number;
   masks: MaskImage[] | null;
+  /** log₁₀ SNR histogram of the exact gate, with the masks */
+  snr: SnrHistogram | null;
 }
 
 export interface Notice {
@@ -99,7 +102,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
         backend: e.backend,
         adapter: e.adapter,
         gpuMissing: e.gpuMissing,
-        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, metrics: e.history[i] ?? [], events: [], frames: [], instrumentSkips: 0, masks: null })),
+        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, metrics: e.history[i] ?? [], events: [], frames: [], instrumentSkips: 0, masks: null, snr: null })),
       });
       return;
     case 'snapshot':
@@ -126,6 +129,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
           frames,
           instrumentSkips: e.instrumentSkips,
           masks: e.masks ?? (e.config.gate === 'off' ? null : old.masks),
+          snr: e.masks ? e.snr : e.config.gate.startsWith('exact') ? old.snr : null,
         };
         return { lanes, playing: e.playing };
       });
@@ -142,7 +146,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
   }
 }
 
-export type LaneSlice = Pick<LaneView, 'info' | 'config' | 'frames' | 'metrics' | 'masks' | 'instrumentSkips'>;
+export type LaneSlice = Pick<LaneView, 'info' | 'config' | 'frames' | 'metrics' | 'masks' | 'snr' | 'instrumentSkips'>;
 
 /**
  * The lane the theory views show (the chosen one, else the last: the gated one in
@@ -153,7 +157,7 @@ export function useViewLane(): LaneSlice | undefined {
   return useLab(
     useShallow((s) => {
       const l = s.lanes[s.viewLane ?? s.lanes.length - 1] ?? s.lanes[s.lanes.length - 1];
-      return l && { info: l.info, config: l.config, frames: l.frames, metrics: l.metrics, masks: l.masks, instrumentSkips: l.instrumentSkips };
+      return l && { info: l.info, config: l.config, frames: l.frames, metrics: l.metrics, masks: l.masks, snr: l.snr, instrumentSkips: l.instrumentSkips };
     }),
   );
 }

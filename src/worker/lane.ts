@@ -3,7 +3,9 @@
  * run files), and what has not yet been posted to the page.
  */
 import type { RunConfig } from '../config/settings';
+import { snrHistogram, type SnrHistogram } from '../model/gate';
 import { modelLayout, type ModelLayout } from '../model/layout';
+import { gateUsesExactStats } from '../reference/optimizer';
 import type { MetricsRow, RunEvent, Trainer } from '../model/trainer';
 import { makeDataset, type Dataset } from '../tasks/modular';
 import type { Measurer } from './measure';
@@ -27,6 +29,7 @@ export class Lane {
   priorEvents: RunEvent[] = [];
   unsent: MetricsRow[] = [];
   masks: MaskImage[] | null = null;
+  snr: SnrHistogram | null = null;
   measurer: Measurer | null = null;
   private inFlight: Promise<void>[] = [];
   private destroyed = false;
@@ -85,10 +88,11 @@ export class Lane {
     this.maskPending = true;
     this.lastMaskAt = now;
     const trainer = this.trainer;
-    trainer
-      .readGateMask()
-      .then((q) => {
+    const exact = gateUsesExactStats(this.config.gate);
+    Promise.all([trainer.readGateMask(), exact ? trainer.readGradientStats() : null])
+      .then(([q, stats]) => {
         if (trainer !== this.trainer) return;
+        this.snr = stats && stats.fresh ? snrHistogram(this.layout, stats.mean, stats.sq, stats.b) : null;
         this.masks = this.layout.tensors
           .filter((t) => t.shape.length === 2 && t.size <= MASK_MAX_SIZE)
           .map((t) => ({ tensor: t.name, rows: t.shape[0], cols: t.shape[1], data: q.slice(t.offset, t.offset + t.size) }));

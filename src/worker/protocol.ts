@@ -6,6 +6,7 @@
  * A run has one lane, or two in compare mode (lane 0: gate off, lane 1: gate on),
  * trained in lock-step on the same seed and data so the race is fair per step.
  */
+import type { SnrHistogram } from '../model/gate';
 import type { RunConfig } from '../config/settings';
 import type { LiveSettings, MetricsRow, RunEvent } from '../model/trainer';
 import type { InstrumentFrame } from './instrumentFrame';
@@ -79,6 +80,8 @@ export type WorkerEvent =
       instrumentSkips: number;
       /** fresh gate-mask maps (2-D tensors), when a readback finished since the previous snapshot */
       masks: MaskImage[] | null;
+      /** per-parameter log₁₀ SNR histogram of the exact gate (with the masks; null otherwise) */
+      snr: SnrHistogram | null;
       /** the config in force now (live changes included) */
       config: RunConfig;
     }
@@ -87,4 +90,4 @@ export type WorkerEvent =
   /** an import replaced the run: the page drops its history and takes these */
   | { type: 'imported'; config: RunConfig; step: number; metrics: MetricsRow[]; events: RunEvent[] };
 
-export type { InstrumentFrame };
+export type { InstrumentFrame, SnrHistogram };

@@ -258,6 +258,7 @@ export class Runner {
         instruments: l.measurer?.take() ?? null,
         instrumentSkips: l.measurer?.skipped ?? 0,
         masks: l.masks,
+        snr: l.masks ? l.snr : null,
         config: l.config,
       });
       l.masks = null;

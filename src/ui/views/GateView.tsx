@@ -3,6 +3,7 @@
  * time and per tensor, and the per-parameter mask as an image.
  */
 import { useMemo, useState } from 'react';
+import { SnrHistogramChart } from '../charts/SnrHistogramChart';
 import { Heatmap } from '../charts/Heatmap';
 import { LineChart, type Series } from '../charts/LineChart';
 import { Panel, Placeholder } from '../charts/Panel';
@@ -71,6 +72,15 @@ export function GateView() {
               <Placeholder>reading the mask…</Placeholder>
             )}
           </Panel>
+          {lane?.snr && (
+            <Panel
+              title="Signal-to-noise per parameter"
+              caption="The exact gate compares each parameter's mean gradient with its own leave-one-out noise; right of the line it updates."
+              formula="SNR_k = μ_k² / (σ_k²/(b−1)),  μ = (1/b)Σ_i g_ik,  σ² = (1/b)Σ_i (g_ik − μ)²;  exact-hard opens iff SNR_k > 1"
+            >
+              <SnrHistogramChart hist={lane.snr} />
+            </Panel>
+          )}
         </div>
       )}
     </section>

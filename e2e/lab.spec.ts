@@ -195,6 +195,18 @@ test('compare mode races gate off against gate on', async ({ page }) => {
   await page.locator('.panel.curves').screenshot({ path: artifact('compare-curves.png') });
 });
 
+test('compare mode races the setup against any challenger (vs=OPT+GATE)', async ({ page }) => {
+  await page.goto('/?preset=tiny&compare=1&vs=cautious&autoplay=1');
+  await waitForStepAbove(page, 30);
+  await expect(page.locator('.lane-tag')).toHaveCount(2);
+  await expect(page.locator('.panel.curves svg.chart').first()).toContainText('cautious');
+  await expect(page.getByTestId('train-acc-b')).toBeVisible();
+  expect(page.url()).toContain('vs=cautious');
+  // a bad challenger is named in the banner and compare falls back to gate off vs on
+  await page.goto('/?preset=tiny&compare=1&vs=rmsprop');
+  await expect(page.getByTestId('error-banner')).toContainText('rmsprop');
+});
+
 test('UI frame rate while training the lecture preset', async ({ page }) => {
   await page.goto('/?preset=lecture&autoplay=1');
   await waitForStepAbove(page, 0);

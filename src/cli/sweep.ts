@@ -6,24 +6,18 @@
  * rate and at each method's best learning rate.
  */
 import { writeFileSync } from 'node:fs';
-import { GATES, OPTIMIZERS, type GateVariant, type OptimizerName } from '../config/settings';
+import { parseVariant, type Variant } from '../model/variant';
 import { configFromArgs, intOption, parseArgs, UsageError } from './flags';
 import { cliGpu, runTraining } from './session';
 import { formatSummary, speedup, summarize, type Summary } from './stats';
 
-export interface Variant {
-  name: string;
-  opt: OptimizerName;
-  gate: GateVariant;
-}
-
 export function parseVariants(list: string): Variant[] {
   return list.split(',').map((raw) => {
-    const name = raw.trim();
-    const [opt, gate = 'off'] = name.split('+');
-    if (!(OPTIMIZERS as readonly string[]).includes(opt)) throw new UsageError(`--variants: "${name}": unknown optimizer "${opt}" (${OPTIMIZERS.join('|')})`);
-    if (!(GATES as readonly string[]).includes(gate)) throw new UsageError(`--variants: "${name}": unknown gate "${gate}" (${GATES.join('|')})`);
-    return { name, opt: opt as OptimizerName, gate: gate as GateVariant };
+    try {
+      return parseVariant(raw);
+    } catch (e) {
+      throw new UsageError(`--variants: ${(e as Error).message}`);
+    }
   });
 }
 

@@ -23,15 +23,15 @@ function pageGpuReason(): string | undefined {
 export function initFromUrl(): void {
   const u = readUrl(location.search);
   const gateVariant = u.config.gate === 'off' ? 'exact-hard' : u.config.gate;
-  useLab.setState({ setup: u.config, applied: u.config, preset: u.preset, compare: u.compare, autoplay: u.autoplay, urlErrors: u.errors, gateVariant });
+  useLab.setState({ setup: u.config, applied: u.config, preset: u.preset, compare: u.compare, vs: u.vs, autoplay: u.autoplay, urlErrors: u.errors, gateVariant });
   send({ type: 'setSpeed', stepsPerFrame: useLab.getState().stepsPerFrame });
-  send({ type: 'init', config: u.config, compare: u.compare, forceCpu: pageGpuReason() });
+  send({ type: 'init', config: u.config, compare: u.compare, vs: u.vs, forceCpu: pageGpuReason() });
   if (u.autoplay) play();
 }
 
 function syncUrl(): void {
   const s = useLab.getState();
-  writeUrl({ config: s.setup, preset: s.preset, compare: s.compare, autoplay: s.autoplay });
+  writeUrl({ config: s.setup, preset: s.preset, compare: s.compare, vs: s.vs, autoplay: s.autoplay });
 }
 
 export function play(): void {
@@ -94,7 +94,7 @@ export function loadPreset(name: string): void {
 export function setCompare(compare: boolean): void {
   const s = useLab.getState();
   useLab.setState({ compare, applied: s.setup, playing: false, ready: false });
-  send({ type: 'init', config: s.setup, compare, forceCpu: pageGpuReason() });
+  send({ type: 'init', config: s.setup, compare, vs: s.vs, forceCpu: pageGpuReason() });
 }
 
 export function exportRun(): void {

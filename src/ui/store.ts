@@ -7,6 +7,7 @@ import { create } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { defaultConfig, type GateVariant, type RunConfig, type SettingError } from '../config/settings';
 import type { SnrHistogram } from '../model/gate';
+import type { Variant } from '../model/variant';
 import type { MetricsRow, RunEvent } from '../model/trainer';
 import type { InstrumentFrame } from '../worker/instrumentFrame';
 import type { Backend, LaneInfo, MaskImage, WorkerEvent } from '../worker/protocol';
@@ -39,6 +40,8 @@ export interface LabState {
   applied: RunConfig;
   preset: string | null;
   compare: boolean;
+  /** compare mode's challenger lane (OPT or OPT+GATE from the URL's vs); null: gate off vs on */
+  vs: Variant | null;
   autoplay: boolean;
   urlErrors: SettingError[];
   /** errors from the worker (import, training, instruments) */
@@ -66,6 +69,7 @@ export const useLab = create<LabState>()(() => ({
   applied: defaultConfig(),
   preset: null,
   compare: false,
+  vs: null,
   autoplay: false,
   urlErrors: [],
   runErrors: [],

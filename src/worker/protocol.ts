@@ -7,6 +7,7 @@
  * trained in lock-step on the same seed and data so the race is fair per step.
  */
 import type { SnrHistogram } from '../model/gate';
+import type { Variant } from '../model/variant';
 import type { RunConfig } from '../config/settings';
 import type { LiveSettings, MetricsRow, RunEvent } from '../model/trainer';
 import type { InstrumentFrame } from './instrumentFrame';
@@ -15,7 +16,7 @@ export type Backend = 'webgpu' | 'cpu';
 
 export type Command =
   /** (re)creates the lanes; `forceCpu` carries the page's reason when it already knows WebGPU is missing */
-  | { type: 'init'; config: RunConfig; compare: boolean; forceCpu?: string }
+  | { type: 'init'; config: RunConfig; compare: boolean; vs?: Variant | null; forceCpu?: string }
   | { type: 'play' }
   | { type: 'pause' }
   /** takes n steps now (playing or not) */

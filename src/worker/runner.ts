@@ -8,6 +8,7 @@
  */
 import type { RunConfig } from '../config/settings';
 import type { LiveSettings } from '../model/trainer';
+import type { Variant } from '../model/variant';
 import { createTrainer } from './backend';
 import { Lane } from './lane';
 import { laneConfigs } from './lanes';
@@ -30,6 +31,8 @@ export class Runner {
   private ticking = false;
   private generation = 0;
   private compare = false;
+  /** compare mode's challenger lane (null: gate off vs on) */
+  private vs: Variant | null = null;
   private forceCpu: string | undefined;
   private config: RunConfig | null = null;
   private lastPost = 0;
@@ -54,6 +57,7 @@ export class Runner {
       case 'init':
         this.playing = false;
         this.compare = cmd.compare;
+        this.vs = cmd.vs ?? null;
         this.forceCpu = cmd.forceCpu;
         return this.start(cmd.config);
       case 'reset':
@@ -96,7 +100,7 @@ export class Runner {
     for (const l of this.lanes) l.destroy();
     this.lanes = [];
     this.config = config;
-    const specs = laneConfigs(config, this.compare);
+    const specs = laneConfigs(config, this.compare, this.vs);
     const lanes: Lane[] = [];
     let gpuMissing: string | null = null;
     for (const spec of specs) {
@@ -130,7 +134,12 @@ export class Runner {
     for (const l of this.lanes) {
       const change = { ...settings };
       // compare mode: lane 0 is the ungated baseline and stays so
-      if (this.compare && l.index === 0) delete change.gate;
+      if (this.compare && !this.vs && l.index === 0) delete change.gate;
+      // a challenger lane keeps its own optimizer and gate
+      if (this.compare && this.vs && l.index === 1) {
+        delete change.gate;
+        delete change.opt;
+      }
       l.trainer.applyLive(change);
       if (change.gate && change.gate !== 'off') l.maybeReadMask(true);
     }
@@ -279,6 +288,7 @@ export class Runner {
     const run = await importRun(text);
     this.playing = false;
     this.compare = false;
+    this.vs = null;
     await this.start(run.config, (l) => {
       l.trainer.loadState(run.state);
       l.metrics = run.metrics.slice();

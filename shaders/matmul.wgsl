@@ -34,6 +34,36 @@ fn strides() -> vec4<u32> {
   return s;
 }
 
+/// Offsets of the block's 4 rows of op(A) and 4 columns of op(B); edge rows/columns
+/// are clamped to the last valid one (their results are never stored).
+struct BlockOffsets {
+  r: vec4<u32>,
+  c: vec4<u32>,
+}
+
+fn blockOffsets(i0: u32, j0: u32, s: vec4<u32>) -> BlockOffsets {
+  let lastRow = P.M - 1u;
+  let lastCol = P.N - 1u;
+  let r = vec4<u32>(min(i0, lastRow), min(i0 + 1u, lastRow), min(i0 + 2u, lastRow), min(i0 + 3u, lastRow)) * s.x;
+  let c = vec4<u32>(min(j0, lastCol), min(j0 + 1u, lastCol), min(j0 + 2u, lastCol), min(j0 + 3u, lastCol)) * s.w;
+  return BlockOffsets(r, c);
+}
+
+/// C[i0.., j0..] (+)= the 4×4 block, inside the matrix only
+fn storeC(i0: u32, j0: u32, rows: array<vec4<f32>, 4>) {
+  let accumulate = (P.flags & 8u) != 0u;
+  for (var ii = 0u; ii < 4u; ii++) {
+    for (var jj = 0u; jj < 4u; jj++) {
+      let i = i0 + ii;
+      let j = j0 + jj;
+      if (i < P.M && j < P.N) {
+        let o = i * P.N + j;
+        C[o] = select(rows[ii][jj], C[o] + rows[ii][jj], accumulate);
+      }
+    }
+  }
+}
+
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i0 = gid.y * 4u;
@@ -41,10 +71,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i0 >= P.M || j0 >= P.N) { return; }
   let s = strides();
   let sq = select(0.0, 1.0, (P.flags & 4u) != 0u);
-  let lastRow = P.M - 1u;
-  let lastCol = P.N - 1u;
-  let r = vec4<u32>(min(i0, lastRow), min(i0 + 1u, lastRow), min(i0 + 2u, lastRow), min(i0 + 3u, lastRow)) * s.x;
-  let c = vec4<u32>(min(j0, lastCol), min(j0 + 1u, lastCol), min(j0 + 2u, lastCol), min(j0 + 3u, lastCol)) * s.w;
+  let off = blockOffsets(i0, j0, s);
+  let r = off.r;
+  let c = off.c;
   var c0 = vec4<f32>(0.0);
   var c1 = vec4<f32>(0.0);
   var c2 = vec4<f32>(0.0);
@@ -63,20 +92,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     ka += s.y;
     kb += s.z;
   }
-  let rows = array<vec4<f32>, 4>(c0, c1, c2, c3);
-  let accumulate = (P.flags & 8u) != 0u;
-  for (var ii = 0u; ii < 4u; ii++) {
-    let i = i0 + ii;
-    if (i < P.M) {
-      for (var jj = 0u; jj < 4u; jj++) {
-        let j = j0 + jj;
-        if (j < P.N) {
-          let o = i * P.N + j;
-          C[o] = select(rows[ii][jj], C[o] + rows[ii][jj], accumulate);
-        }
-      }
-    }
-  }
+  storeC(i0, j0, array<vec4<f32>, 4>(c0, c1, c2, c3));
 }
 
 // main_dual — the weight gradient and its per-example Σg² in one pass (exact gates):
@@ -86,16 +102,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 // second pass over δ and X (measured in docs/results.md, "gate cost").
 @group(0) @binding(4) var<storage, read_write> C2: array<f32>;
 
-fn storeBlock(out: ptr<storage, array<f32>, read_write>, i0: u32, j0: u32, rows: array<vec4<f32>, 4>, accumulate: bool) {
+/// storeC for the second output (no pointer parameters: portable WGSL without the
+/// unrestricted_pointer_parameters extension, and `main` never touches binding 4)
+fn storeC2(i0: u32, j0: u32, rows: array<vec4<f32>, 4>) {
+  let accumulate = (P.flags & 8u) != 0u;
   for (var ii = 0u; ii < 4u; ii++) {
-    let i = i0 + ii;
-    if (i < P.M) {
-      for (var jj = 0u; jj < 4u; jj++) {
-        let j = j0 + jj;
-        if (j < P.N) {
-          let o = i * P.N + j;
-          (*out)[o] = select(rows[ii][jj], (*out)[o] + rows[ii][jj], accumulate);
-        }
+    for (var jj = 0u; jj < 4u; jj++) {
+      let i = i0 + ii;
+      let j = j0 + jj;
+      if (i < P.M && j < P.N) {
+        let o = i * P.N + j;
+        C2[o] = select(rows[ii][jj], C2[o] + rows[ii][jj], accumulate);
       }
     }
   }
@@ -107,10 +124,9 @@ fn main_dual(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j0 = gid.x * 4u;
   if (i0 >= P.M || j0 >= P.N) { return; }
   let s = strides();
-  let lastRow = P.M - 1u;
-  let lastCol = P.N - 1u;
-  let r = vec4<u32>(min(i0, lastRow), min(i0 + 1u, lastRow), min(i0 + 2u, lastRow), min(i0 + 3u, lastRow)) * s.x;
-  let c = vec4<u32>(min(j0, lastCol), min(j0 + 1u, lastCol), min(j0 + 2u, lastCol), min(j0 + 3u, lastCol)) * s.w;
+  let off = blockOffsets(i0, j0, s);
+  let r = off.r;
+  let c = off.c;
   var c0 = vec4<f32>(0.0);
   var c1 = vec4<f32>(0.0);
   var c2 = vec4<f32>(0.0);
@@ -137,7 +153,6 @@ fn main_dual(@builtin(global_invocation_id) gid: vec3<u32>) {
     ka += s.y;
     kb += s.z;
   }
-  let accumulate = (P.flags & 8u) != 0u;
-  storeBlock(&C, i0, j0, array<vec4<f32>, 4>(c0, c1, c2, c3), accumulate);
-  storeBlock(&C2, i0, j0, array<vec4<f32>, 4>(q0, q1, q2, q3), accumulate);
+  storeC(i0, j0, array<vec4<f32>, 4>(c0, c1, c2, c3));
+  storeC2(i0, j0, array<vec4<f32>, 4>(q0, q1, q2, q3));
 }

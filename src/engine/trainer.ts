@@ -449,9 +449,6 @@ export class GpuTrainer implements Trainer {
     if (st.step < this.step) throw new Error('loadState cannot rewind a trainer: create a fresh one');
     this.sampler.skip(st.step - this.step, this.batchIdx);
     this.step = st.step;
-    if (!this.sampler.fullBatch) {
-      // the next batch is drawn by the next step; nothing staged
-    }
   }
 
   async readGateMask(): Promise<Float32Array> {
@@ -468,11 +465,13 @@ export class GpuTrainer implements Trainer {
   applyLive(change: LiveSettings): void {
     const next = applyLiveChange(this.config, change, this.step, this.events);
     const r = liveResets(this.config, next);
-    const zeros = new Float32Array(this.P);
-    if (r.zeroAux) write(this.device.queue, this.state, 8 * this.P, zeros);
-    if (r.zeroStream) {
-      write(this.device.queue, this.state, 12 * this.P, zeros);
-      this.streamStart = this.step;
+    if (r.zeroAux || r.zeroStream) {
+      const zeros = new Float32Array(this.P);
+      if (r.zeroAux) write(this.device.queue, this.state, 8 * this.P, zeros);
+      if (r.zeroStream) {
+        write(this.device.queue, this.state, 12 * this.P, zeros);
+        this.streamStart = this.step;
+      }
     }
     this.config = next;
   }

@@ -6,6 +6,7 @@
  * computed on the GPU (GpuKernelBlocks); eigen-solvers and W stay float64 on the CPU.
  */
 import type { RunConfig } from '../config/settings';
+import { readInstrumentState } from '../model/trainer';
 import { nodeShaderSources } from '../engine/nodeShaders';
 import { GpuKernelBlocks } from '../engine/probeKernel';
 import type { GpuTrainer } from '../engine/trainer';
@@ -21,11 +22,10 @@ export async function recordInstruments(config: RunConfig, into: unknown[]): Pro
       inst ??= new Instruments(t.config, t.dataset, t.layout);
       blocks ??= new GpuKernelBlocks(await cliGpu(), nodeShaderSources(), t.layout);
       const step = t.step;
-      const [state, q] = await Promise.all([t.readState(), t.readGateMask()]);
-      const cfg = t.config;
+      const { state, mask, config: cfg } = await readInstrumentState(t);
       t.train(1);
       const next = await t.readState();
-      into.push(await inst.measureAsync({ step, state, gateMask: cfg.gate === 'off' ? null : q, config: cfg, paramsNext: next.params }, blocks.compute));
+      into.push(await inst.measureAsync({ step, state, gateMask: mask, config: cfg, paramsNext: next.params }, blocks.compute));
     },
   };
 }

@@ -75,3 +75,14 @@ export interface Trainer {
 }
 
 export const describeGate = (g: GateVariant, opt: OptimizerName) => (g === 'off' ? opt : `${opt}+${g}`);
+
+/**
+ * What the theory instruments read at step t: weights and optimizer state, the gate
+ * mask (null while the gate is off) and the config in force — both readbacks in flight
+ * together. Shared by the lab's Measurer and `train --instruments`.
+ */
+export async function readInstrumentState(trainer: Trainer): Promise<{ state: TrainerState; mask: Float32Array | null; config: RunConfig }> {
+  const config = trainer.config;
+  const [state, mask] = await Promise.all([trainer.readState(), config.gate === 'off' ? null : trainer.readGateMask()]);
+  return { state, mask, config };
+}

@@ -12,7 +12,7 @@
  * instruments already do between measurements.
  */
 import type { RunConfig } from '../config/settings';
-import type { Trainer, TrainerState } from '../model/trainer';
+import { readInstrumentState, type Trainer, type TrainerState } from '../model/trainer';
 import type { InstrumentSnapshot } from '../theory/instruments';
 import { createInstrumentHost, type InstrumentHost } from './instrumentHost';
 
@@ -47,10 +47,7 @@ export class Measurer {
   }
 
   async begin(): Promise<void> {
-    const config = this.trainer.config;
-    const state = await this.trainer.readState();
-    const mask = config.gate === 'off' ? null : await this.trainer.readGateMask();
-    this.pending = { state, mask, config };
+    this.pending = await readInstrumentState(this.trainer);
   }
 
   async finish(): Promise<void> {

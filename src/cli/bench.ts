@@ -34,7 +34,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const args = parseArgs(argv, ['steps', 'sizes', 'out'], []);
   const steps = intOption(args, 'steps', 40, 1, 1_000_000);
   const sizes = (args.extra.get('sizes') ?? 'tiny,mid,large').split(',');
-  for (const s of sizes) if (!BENCH_SIZES[s]) throw new UsageError(`--sizes: unknown size "${s}" (${Object.keys(BENCH_SIZES).join(', ')})`);
+  for (const s of sizes) if (!Object.hasOwn(BENCH_SIZES, s)) throw new UsageError(`--sizes: unknown size "${s}" (${Object.keys(BENCH_SIZES).join(', ')})`);
   const gpu = await cliGpu();
   const date = new Date().toISOString().slice(0, 10);
   process.stdout.write(`grokscope bench, ${date}, adapter: ${gpu.adapterName}\nfull batch, AdamW; evaluation every 1000 steps (not in the timing)\n`);

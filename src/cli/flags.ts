@@ -2,7 +2,7 @@
  * Command-line flags mirror the URL parameters: `--eval-every 50` is the setting
  * `evalEvery`; every setting of the table is a flag, with its range in --help.
  */
-import { parseSettings, SETTINGS, defaultConfig, type RunConfig } from '../config/settings';
+import { parseSettings, rangeText, SETTINGS, defaultConfig, type RunConfig } from '../config/settings';
 import { PRESETS, presetConfig } from '../config/presets';
 
 export class UsageError extends Error {}
@@ -19,7 +19,7 @@ export interface ParsedArgs {
 /** Splits `--name value` / `--name=value` / `--flag` into setting pairs and the command's own options. */
 export function parseArgs(argv: string[], ownValued: readonly string[], ownBool: readonly string[]): ParsedArgs {
   const out: ParsedArgs = { settings: [], extra: new Map(), bools: new Set() };
-  const settingNames = new Set(SETTINGS.map((s) => s.key));
+  const settingNames = new Set(SETTINGS.map((s) => s.urlName));
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}" (flags look like --p 23)`);
@@ -56,8 +56,8 @@ export function configFromArgs(args: ParsedArgs): RunConfig {
 
 export function settingsHelp(): string {
   return SETTINGS.map((s) => {
-    const range = s.kind === 'enum' ? s.values.join('|') : `${s.minExclusive ? '(' : '['}${s.min}, ${s.max}${s.maxExclusive ? ')' : ']'}`;
-    return `  --${kebab(s.key).padEnd(18)} ${range.padEnd(40)} ${s.help} (default ${s.default})`;
+    const range = rangeText(s);
+    return `  --${kebab(s.urlName).padEnd(18)} ${range.padEnd(40)} ${s.help} (default ${s.default})`;
   }).join('\n');
 }
 

@@ -6,6 +6,7 @@
  * rate and at each method's best learning rate.
  */
 import { writeFileSync } from 'node:fs';
+import { parseSettingValue, SETTING_BY_KEY } from '../config/settings';
 import { parseVariant, type Variant } from '../model/variant';
 import { configFromArgs, intOption, parseArgs, UsageError } from './flags';
 import { cliGpu, runTraining } from './session';
@@ -21,10 +22,14 @@ export function parseVariants(list: string): Variant[] {
   });
 }
 
-function numberList(raw: string, flag: string, integer: boolean): number[] {
-  const vals = raw.split(',').map((s) => Number(s.trim()));
-  if (vals.length === 0 || vals.some((v) => !Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v)))) throw new UsageError(`--${flag}=${raw} must be a comma list of positive ${integer ? 'whole numbers' : 'numbers'}`);
-  return vals;
+/** a comma list of values of one setting, each checked by the settings table (so --lrs obeys lr's range) */
+function settingList(raw: string, flag: string, key: 'lr' | 'seed'): number[] {
+  const spec = SETTING_BY_KEY.get(key)!;
+  return raw.split(',').map((s) => {
+    const r = parseSettingValue(spec, s);
+    if ('error' in r) throw new UsageError(`--${flag}: ${r.error}`);
+    return r.value as number;
+  });
 }
 
 interface RunRecord {
@@ -41,8 +46,8 @@ export async function sweepCommand(argv: string[]): Promise<void> {
   const args = parseArgs(argv, ['variants', 'seeds', 'lrs', 'steps', 'out', 'csv'], ['quiet']);
   const base = configFromArgs(args);
   const variants = parseVariants(args.extra.get('variants') ?? 'adamw,adamw+exact-hard,adamw+exact-soft,adamw+stream,cautious,grokfast');
-  const seeds = numberList(args.extra.get('seeds') ?? '1,2,3,4,5', 'seeds', true);
-  const lrs = args.extra.has('lrs') ? numberList(args.extra.get('lrs')!, 'lrs', false) : [base.lr];
+  const seeds = settingList(args.extra.get('seeds') ?? '1,2,3,4,5', 'seeds', 'seed');
+  const lrs = args.extra.has('lrs') ? settingList(args.extra.get('lrs')!, 'lrs', 'lr') : [base.lr];
   const budget = intOption(args, 'steps', 3000, 1, 10_000_000);
   const gpu = await cliGpu();
   process.stderr.write(`adapter: ${gpu.adapterName}\n${variants.length} variants × ${lrs.length} lr × ${seeds.length} seeds, budget ${budget} steps\n`);

@@ -2,7 +2,7 @@
  * What every training backend offers its hosts (the worker, the CLI, tests): the
  * WGSL engine (src/engine) and the CPU reference (src/reference/trainer.ts).
  */
-import type { GateVariant, OptimizerName, RunConfig } from '../config/settings';
+import type { GateVariant, LiveKey, OptimizerName, RunConfig } from '../config/settings';
 
 /** One evaluation: full training set (its trained-on labels) and full held-out set. */
 export interface MetricsRow {
@@ -44,7 +44,8 @@ export interface TrainerState {
 }
 
 /** Settings that may change while a run goes on (everything else needs a reset). */
-export type LiveSettings = Partial<Pick<RunConfig, 'gate' | 'softness' | 'opt' | 'lr' | 'wd' | 'momentum' | 'evalEvery'>>;
+/** the settings marked `live` in the table (src/config/settings.ts) */
+export type LiveSettings = Partial<Pick<RunConfig, LiveKey>>;
 
 export interface Trainer {
   readonly info: TrainerInfo;

@@ -4,14 +4,14 @@
  * wait for a reset, and the controls say so.
  */
 import { presetConfig } from '../config/presets';
-import { crossCheck, type GateVariant, type RunConfig, type SettingError } from '../config/settings';
+import { crossCheck, LIVE_KEYS, type GateVariant, type RunConfig, type SettingError } from '../config/settings';
 import type { LiveSettings } from '../model/trainer';
 import { send } from './client';
 import { useLab } from './store';
 import { readUrl, writeUrl } from './url';
 
-/** settings the Trainer can change mid-run (the keys of LiveSettings) */
-export const LIVE_KEYS: ReadonlySet<string> = new Set<keyof LiveSettings>(['gate', 'softness', 'opt', 'lr', 'wd', 'momentum', 'evalEvery']);
+/** settings the Trainer can change mid-run (the keys of LiveSettings), from the settings table */
+export { LIVE_KEYS };
 
 export const SPEEDS = [1, 2, 5, 10, 20, 50, 100, 200, 500] as const;
 

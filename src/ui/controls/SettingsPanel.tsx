@@ -5,23 +5,12 @@
  * "needs reset" until the run restarts.
  */
 import { useEffect, useState } from 'react';
-import { crossCheck, parseSettingValue, SETTINGS, toFlat, type SettingSpec } from '../../config/settings';
+import { crossCheck, parseSettingValue, rangeText, SETTING_GROUPS, SETTINGS, toFlat, type SettingSpec } from '../../config/settings';
 import { changeSetting, LIVE_KEYS, reset } from '../actions';
 import { useLab } from '../store';
 
-/** display groups; any setting not named here lands in "More", so the table stays the source */
-const GROUPS: [string, string[]][] = [
-  ['Task', ['task', 'p', 'train', 'noise']],
-  ['Model', ['embed', 'width', 'depth', 'act']],
-  ['Optimizer', ['opt', 'lr', 'wd', 'momentum', 'batch', 'beta1', 'beta2', 'eps']],
-  ['Gate', ['gate', 'softness']],
-  ['Run', ['seed', 'evalEvery']],
-  ['Instruments', ['instrumentEvery', 'probeTrain', 'probeTest']],
-];
-
 function rangeHint(spec: SettingSpec): string {
-  if (spec.kind === 'enum') return spec.values.join(' | ');
-  return `${spec.minExclusive ? '(' : '['}${spec.min}, ${spec.max}${spec.maxExclusive ? ')' : ']'}${spec.kind === 'int' ? ' integer' : ''}`;
+  return spec.kind === 'enum' ? spec.values.join(' | ') : `${rangeText(spec)}${spec.kind === 'int' ? ' integer' : ''}`;
 }
 
 export function SettingsPanel() {
@@ -31,10 +20,8 @@ export function SettingsPanel() {
   const appliedFlat = toFlat(applied);
   const cross = crossCheck(setup);
   const pending = SETTINGS.filter((s) => !LIVE_KEYS.has(s.key) && flat[s.key] !== appliedFlat[s.key]).map((s) => s.key);
-  const named = new Set(GROUPS.flatMap(([, keys]) => keys));
-  const groups: [string, SettingSpec[]][] = GROUPS.map(([title, keys]) => [title, keys.map((k) => SETTINGS.find((s) => s.key === k)).filter((s): s is SettingSpec => !!s)]);
-  const rest = SETTINGS.filter((s) => !named.has(s.key));
-  if (rest.length) groups.push(['More', rest]);
+  // display groups come from the table's entries, in the table's group order
+  const groups: [string, SettingSpec[]][] = SETTING_GROUPS.map((g) => [g, SETTINGS.filter((s) => s.group === g)]);
 
   return (
     <aside className="settings" aria-label="settings">

@@ -1,7 +1,8 @@
 /** Entry: start the training worker, read the setup from the URL, render the lab. */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { initFromUrl, watchUrl } from './ui/actions';
+import { initFromUrl, loseDevice, watchUrl } from './ui/actions';
+import { offerSavedRun, startAutosave } from './ui/autosave';
 import { App } from './ui/App';
 import { startWorker } from './ui/client';
 import './ui/styles.css';
@@ -9,6 +10,11 @@ import './ui/styles.css';
 startWorker();
 initFromUrl();
 watchUrl();
+void offerSavedRun();
+startAutosave();
+
+// fault injection for tests and demos: `grokscope.loseDevice()` in the console
+(globalThis as unknown as { grokscope: unknown }).grokscope = { loseDevice };
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html lacks #root');

@@ -89,7 +89,7 @@ export const SETTINGS_TABLE = {
   momentum: setting(float(0, 1, { maxExclusive: true }), 0.9, 'SGD momentum, in [0, 1)', { group: 'Optimizer', live: true }),
   gate: setting(oneOf(GATES), 'off', 'the gate: update k iff μ_k² > σ_k²/(b−1) (and its variants)', { group: 'Gate', live: true }),
   softness: setting(float(0, 100), 1, 'λ of the soft gate masks', { group: 'Gate', live: true }),
-  lr: setting(float(0, 10, { minExclusive: true }), 1e-2, 'learning rate η', { group: 'Optimizer', live: true, log: true }),
+  lr: setting(float(0, 1e6, { minExclusive: true }), 1e-2, 'learning rate η', { group: 'Optimizer', live: true, log: true }),
   wd: setting(float(0, 100), 1, 'decoupled weight decay (never gated)', { group: 'Optimizer', live: true }),
   batch: setting(int(0, 1 << 20), 0, 'minibatch size b (0 = full batch)', { group: 'Optimizer' }),
   seed: setting(int(0, 2 ** 31 - 1), 1, 'seed of split, noise, init, batches and probe', { group: 'Run' }),

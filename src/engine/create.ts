@@ -10,6 +10,9 @@ import { GpuTrainer } from './trainer';
 let shared: Promise<GpuContext> | null = null;
 const lostListeners = new Set<(reason: string) => void>();
 
+/** listeners registered now (the leak checks read it: it must not grow over resets) */
+export const deviceLostListenerCount = (): number => lostListeners.size;
+
 /** One device per page or worker, shared by every run (compare mode runs two trainers on it). */
 export function browserGpuContext(): Promise<GpuContext> {
   shared ??= acquireDevice(typeof navigator !== 'undefined' ? navigator.gpu : undefined, (reason) => {
@@ -25,15 +28,18 @@ export function browserGpuContext(): Promise<GpuContext> {
 /** Called with a message when the device is lost (driver reset, GPU removed, tab backgrounded too long). */
 export function onDeviceLost(listener: (reason: string) => void): () => void {
   lostListeners.add(listener);
-  return () => lostListeners.delete(listener);
+  return () => void lostListeners.delete(listener);
 }
 
 export async function createGpuTrainer(config: RunConfig, opts: { shaders?: ShaderSources; dataset?: Dataset } = {}): Promise<Trainer> {
   const ctx = await browserGpuContext();
   const trainer = await GpuTrainer.create(config, ctx, opts.shaders ?? browserShaderSources(), opts.dataset);
-  onDeviceLost((reason) => {
-    trainer.lostReason ??= reason;
-  });
+  // removed when the trainer is destroyed: otherwise every reset would keep the old trainer alive
+  trainer.onDestroy(
+    onDeviceLost((reason) => {
+      trainer.lostReason ??= reason;
+    }),
+  );
   return trainer;
 }
 

@@ -53,7 +53,7 @@ export function stepOnce(): void {
 export function reset(): void {
   const s = useLab.getState();
   if (crossCheck(s.setup).length > 0) return; // the controls show why
-  useLab.setState({ applied: s.setup, playing: false, ready: false, runErrors: s.runErrors.filter((n) => !n.message.startsWith('theory')) });
+  useLab.setState({ applied: s.setup, playing: false, ready: false, diverged: null, runErrors: s.runErrors.filter((n) => n.source !== 'instruments') });
   send({ type: 'reset', config: s.setup });
 }
 
@@ -105,6 +105,17 @@ export function exportRun(): void {
 
 export async function importRunFile(file: File): Promise<void> {
   send({ type: 'import', text: await file.text() });
+}
+
+/** after divergence: the last good checkpoint, learning rate ÷ 10 */
+export function restoreLowerLr(): void {
+  useLab.setState({ diverged: null });
+  send({ type: 'restore', lrFactor: 0.1 });
+}
+
+/** fault injection for tests and demos (window.grokscope.loseDevice()) */
+export function loseDevice(): void {
+  send({ type: 'loseDevice' });
 }
 
 export function dismissErrors(): void {

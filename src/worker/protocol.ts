@@ -14,6 +14,9 @@ import type { InstrumentFrame } from './instrumentFrame';
 
 export type Backend = 'webgpu' | 'cpu';
 
+/** where an error came from: the page files it under this, never by parsing the message */
+export type ErrorSource = 'init' | 'train' | 'import' | 'export' | 'instruments';
+
 export type Command =
   /** (re)creates the lanes; `forceCpu` carries the page's reason when it already knows WebGPU is missing */
   | { type: 'init'; config: RunConfig; compare: boolean; vs?: Variant | null; forceCpu?: string }
@@ -33,7 +36,13 @@ export type Command =
   /** exact: training waits for each measurement; else a multiple of r that arrives while one runs is skipped */
   | { type: 'pacing'; exact: boolean }
   /** the dissipation Gramian W starts afresh at the next measurement (s = that step) */
-  | { type: 'restartGramian' };
+  | { type: 'restartGramian' }
+  /** after divergence: back to the last good checkpoint with the learning rate × lrFactor */
+  | { type: 'restore'; lrFactor: number }
+  /** fault injection: destroy the GPU device as a driver reset would (tests, demos) */
+  | { type: 'loseDevice' }
+  /** asks for lane 0's run file for the page's autosave (answered by an 'autosave' event, or nothing) */
+  | { type: 'autosave' };
 
 /** The per-parameter gate mask of one tensor, for the mask map. */
 export interface MaskImage {
@@ -86,8 +95,13 @@ export type WorkerEvent =
       /** the config in force now (live changes included) */
       config: RunConfig;
     }
-  | { type: 'error'; source: 'init' | 'train' | 'import' | 'export' | 'instruments'; message: string }
+  | { type: 'error'; source: ErrorSource; message: string }
+  /** the metrics kernel flagged non-finite values at `step`; training paused */
+  | { type: 'diverged'; lane: number; step: number; lr: number; checkpointStep: number | null }
+  /** the run continues from an in-memory checkpoint (after divergence, or a lost device) */
+  | { type: 'restored'; step: number; config: RunConfig; reason: 'diverged' | 'device-lost'; message: string }
   | { type: 'exported'; lane: number; step: number; text: string }
+  | { type: 'autosave'; step: number; text: string }
   /** an import replaced the run: the page drops its history and takes these */
   | { type: 'imported'; config: RunConfig; step: number; metrics: MetricsRow[]; events: RunEvent[] };
 

@@ -1,7 +1,7 @@
 /** Entry: start the training worker, read the setup from the URL, render the lab. */
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { initFromUrl, loseDevice, watchUrl } from './ui/actions';
+import { initFromUrl, killInstruments, loseDevice, watchUrl } from './ui/actions';
 import { offerSavedRun, startAutosave } from './ui/autosave';
 import { App } from './ui/App';
 import { startWorker } from './ui/client';
@@ -13,8 +13,8 @@ watchUrl();
 void offerSavedRun();
 startAutosave();
 
-// fault injection for tests and demos: `grokscope.loseDevice()` in the console
-(globalThis as unknown as { grokscope: unknown }).grokscope = { loseDevice };
+// fault injection for tests and demos: `grokscope.loseDevice()`, `grokscope.killInstruments()` in the console
+(globalThis as unknown as { grokscope: unknown }).grokscope = { loseDevice, killInstruments };
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html lacks #root');

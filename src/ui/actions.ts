@@ -118,6 +118,11 @@ export function loseDevice(): void {
   send({ type: 'loseDevice' });
 }
 
+/** fault injection for tests and demos (window.grokscope.killInstruments()) */
+export function killInstruments(): void {
+  send({ type: 'killInstruments' });
+}
+
 export function dismissErrors(): void {
   useLab.setState({ urlErrors: [], runErrors: [] });
 }

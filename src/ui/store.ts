@@ -67,7 +67,7 @@ export interface LabState {
   viewLane: number | null;
   lanes: LaneView[];
   /** the metrics kernel flagged non-finite values: training is paused until a restore or reset */
-  diverged: { lane: number; step: number; lr: number; checkpointStep: number | null } | null;
+  diverged: { lane: number; step: number; lr: number; restoreLr: number; checkpointStep: number | null } | null;
   /** the last recovery from a checkpoint (divergence restore, lost device), shown until dismissed */
   recovery: { id: number; reason: 'diverged' | 'device-lost'; message: string } | null;
   /** an autosaved run found at load, offered for resuming */
@@ -162,7 +162,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
     case 'diverged':
       useLab.setState({
         playing: false,
-        diverged: { lane: e.lane, step: e.step, lr: e.lr, checkpointStep: e.checkpointStep },
+        diverged: { lane: e.lane, step: e.step, lr: e.lr, restoreLr: e.restoreLr, checkpointStep: e.checkpointStep },
       });
       return;
     case 'restored':

@@ -42,7 +42,9 @@ export type Command =
   /** fault injection: destroy the GPU device as a driver reset would (tests, demos) */
   | { type: 'loseDevice' }
   /** asks for lane 0's run file for the page's autosave (answered by an 'autosave' event, or nothing) */
-  | { type: 'autosave' };
+  | { type: 'autosave' }
+  /** fault injection: the instruments worker dies as a crash would kill it (tests, demos) */
+  | { type: 'killInstruments' };
 
 /** The per-parameter gate mask of one tensor, for the mask map. */
 export interface MaskImage {
@@ -97,7 +99,7 @@ export type WorkerEvent =
     }
   | { type: 'error'; source: ErrorSource; message: string }
   /** the metrics kernel flagged non-finite values at `step`; training paused */
-  | { type: 'diverged'; lane: number; step: number; lr: number; checkpointStep: number | null }
+  | { type: 'diverged'; lane: number; step: number; lr: number; restoreLr: number; checkpointStep: number | null }
   /** the run continues from an in-memory checkpoint (after divergence, or a lost device) */
   | { type: 'restored'; step: number; config: RunConfig; reason: 'diverged' | 'device-lost'; message: string }
   | { type: 'exported'; lane: number; step: number; text: string }

@@ -12,6 +12,7 @@ import type { Variant } from '../model/variant';
 import { createTrainer } from './backend';
 import { Lane } from './lane';
 import { laneConfigs } from './lanes';
+import { killInstrumentWorker } from './instrumentHost';
 import { createMeasurer } from './measure';
 import type { Command, WorkerEvent } from './protocol';
 import { exportRun, importRun } from './runfile';
@@ -116,6 +117,9 @@ export class Runner {
         return this.loseDevice();
       case 'autosave':
         return this.autosave();
+      case 'killInstruments':
+        if (!killInstrumentWorker()) throw new Error('no instruments worker is running');
+        return;
     }
   }
 
@@ -166,9 +170,21 @@ export class Runner {
     this.playing = false;
     this.pendingSteps = 0;
     const cp = this.goodCheckpoint(bad.divergedAt! - 1);
-    this.post({ type: 'diverged', lane: bad.index, step: bad.divergedAt!, lr: bad.config.lr, checkpointStep: cp?.step ?? null });
+    this.post({ type: 'diverged', lane: bad.index, step: bad.divergedAt!, lr: bad.config.lr, restoreLr: this.restoreLr(0.1), checkpointStep: cp?.step ?? null });
     this.postAll();
     return true;
+  }
+
+  /**
+   * The learning rate a restore uses: lrFactor × the smaller of the rate at the
+   * checkpoint and the rate in force when the run diverged — so a live jump to a
+   * huge lr goes back below the rate that was still training well, and a run that
+   * diverged from the start steps down by lrFactor per click.
+   */
+  private restoreLr(lrFactor: number): number {
+    const cp = this.goodCheckpoint((this.divergedStep ?? Infinity) - 1);
+    const now = this.config?.lr ?? this.lanes[0].config.lr;
+    return Math.fround(lrFactor * Math.min(now, cp?.config.lr ?? now));
   }
 
   /** one click after divergence: the last good checkpoint, with the learning rate × lrFactor */
@@ -176,7 +192,7 @@ export class Runner {
     const from = this.divergedStep ?? Infinity;
     const cp = this.goodCheckpoint(from - 1);
     const base = cp?.config ?? this.config ?? this.lanes[0].config;
-    const lr = base.lr * lrFactor;
+    const lr = this.restoreLr(lrFactor);
     const config = { ...base, lr };
     const step = cp?.step ?? 0;
     await this.start(
@@ -453,7 +469,13 @@ export class Runner {
         config: l.config,
       });
       l.masks = null;
-      if (l.measurer?.error) this.instrumentsFailed(l, l.measurer.error);
+      const m = l.measurer;
+      if (m?.error && m.workerDied) {
+        // a dead or hung instruments worker is replaced on the next call: say so and keep measuring
+        this.post({ type: 'error', source: 'instruments', message: `theory instruments: ${m.error}; a fresh worker takes over from the next measurement (its rotation and W restart there)` });
+        m.error = null;
+        m.workerDied = false;
+      } else if (m?.error) this.instrumentsFailed(l, m.error);
     }
   }
 

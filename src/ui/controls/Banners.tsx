@@ -83,7 +83,7 @@ export function DivergedBanner() {
         {d.checkpointStep !== null ? <>The last good checkpoint is at step {d.checkpointStep}.</> : <>No good checkpoint was kept yet: a restore starts again from step 0.</>}
       </div>
       <button className="small primary" data-testid="restore-lower-lr" onClick={restoreLowerLr}>
-        Restore {d.checkpointStep !== null ? `step ${d.checkpointStep}` : 'from step 0'} with lr {+(d.lr / 10).toPrecision(3)}
+        Restore {d.checkpointStep !== null ? `step ${d.checkpointStep}` : 'from step 0'} with lr {+d.restoreLr.toPrecision(3)}
       </button>
     </div>
   );

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { configFromArgs, parseArgs, UsageError } from '../src/cli/flags';
 import { presetConfig } from '../src/config/presets';
-import { crossCheck, SETTINGS } from '../src/config/settings';
+import { crossCheck, SETTINGS, type RunConfig } from '../src/config/settings';
 import { buildRunFile, parseRunFile, RUN_FILE_LIMITS } from '../src/model/runfile';
 import { ReferenceTrainer } from '../src/reference/trainer';
 import { readUrl } from '../src/ui/url';
@@ -163,5 +163,30 @@ describe('fuzz: run files', async () => {
     expect(({} as Record<string, unknown>).p).toBeUndefined();
     // instruments with fields added later are still accepted (structure only)
     expect(parseRunFile(JSON.stringify({ ...file, instruments: [{ step: 2, newField: { nested: [1, 2, null] } }] })).instruments).toHaveLength(1);
+  });
+});
+
+describe('fuzz: worker commands', () => {
+  it(`${RUNS} random messages: a valid Command or an Error naming the field`, async () => {
+    const { parseCommand } = await import('../src/worker/protocol');
+    const types = ['init', 'reset', 'play', 'pause', 'step', 'setSpeed', 'live', 'export', 'import', 'pacing', 'restartGramian', 'restore', 'loseDevice', 'autosave', 'killInstruments', 'bogus', '__proto__'];
+    const anyValue = fc.oneof(fc.anything(), VALUES, fc.constantFrom(0.1, 1, 5, true, 'x'));
+    const msg = fc.record({ type: fc.constantFrom(...types), n: anyValue, stepsPerFrame: anyValue, lane: anyValue, text: anyValue, exact: anyValue, lrFactor: anyValue, compare: anyValue, config: fc.oneof(anyValue, fc.dictionary(fc.constantFrom(...KEYS), anyValue)), settings: fc.oneof(anyValue, fc.dictionary(fc.constantFrom(...KEYS), anyValue)) }, { requiredKeys: ['type'] });
+    fc.assert(
+      fc.property(fc.oneof(msg, fc.anything()), (m) => {
+        try {
+          const c = parseCommand(m);
+          expect(typeof c.type).toBe('string');
+          if (c.type === 'init' || (c.type === 'reset' && c.config)) expect(crossCheck((c as { config: RunConfig }).config)).toEqual([]);
+        } catch (e) {
+          expect(e).toBeInstanceOf(Error);
+          expect((e as Error).message).toMatch(/[a-z]/i);
+        }
+      }),
+      { numRuns: RUNS },
+    );
+    expect(parseCommand({ type: 'live', settings: { lr: 0.5 } })).toEqual({ type: 'live', settings: { lr: 0.5 } });
+    expect(() => parseCommand({ type: 'live', settings: { p: 7 } })).toThrow(/live.settings.p is not a live setting/);
+    expect(() => parseCommand({ type: 'step', n: -1 })).toThrow(/step.n/);
   });
 });

@@ -5,6 +5,7 @@ import { initFromUrl, killInstruments, loseDevice, watchUrl } from './ui/actions
 import { offerSavedRun, startAutosave } from './ui/autosave';
 import { App } from './ui/App';
 import { startWorker } from './ui/client';
+import { useLab } from './ui/store';
 import './ui/styles.css';
 
 startWorker();
@@ -13,8 +14,8 @@ watchUrl();
 void offerSavedRun();
 startAutosave();
 
-// fault injection for tests and demos: `grokscope.loseDevice()`, `grokscope.killInstruments()` in the console
-(globalThis as unknown as { grokscope: unknown }).grokscope = { loseDevice, killInstruments };
+// fault injection for tests and demos: `grokscope.loseDevice()`, `grokscope.killInstruments()` in the console; `grokscope.state()` for the leak checks
+(globalThis as unknown as { grokscope: unknown }).grokscope = { loseDevice, killInstruments, state: () => useLab.getState() };
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html lacks #root');

@@ -2,6 +2,8 @@
  * Command-line flags mirror the URL parameters: `--eval-every 50` is the setting
  * `evalEvery`; every setting of the table is a flag, with its range in --help.
  */
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parseSettings, rangeText, SETTINGS, defaultConfig, type RunConfig } from '../config/settings';
 import { PRESETS, presetConfig } from '../config/presets';
 
@@ -75,6 +77,30 @@ export function floatOption(args: ParsedArgs, name: string, dflt: number, min: n
   const v = Number(raw);
   if (!Number.isFinite(v) || v < min || v > max) throw new UsageError(`--${name}=${raw} must be a number in [${min}, ${max}]`);
   return v;
+}
+
+/**
+ * An output path is checked before any training: its folder must exist and be
+ * writable, and an existing path must be a writable file, so a long run never
+ * ends in "cannot write" (the message names the flag).
+ */
+export function checkOutputPath(args: ParsedArgs, flag: string): string | undefined {
+  const path = args.extra.get(flag);
+  if (path === undefined) return undefined;
+  if (path.trim() === '') throw new UsageError(`--${flag}: the path is empty`);
+  const dir = dirname(resolve(path));
+  try {
+    if (!statSync(dir).isDirectory()) throw new UsageError(`--${flag} ${path}: ${dir} is not a folder`);
+    accessSync(dir, constants.W_OK);
+    if (existsSync(path)) {
+      if (!statSync(path).isFile()) throw new UsageError(`--${flag} ${path}: exists and is not a file`);
+      accessSync(path, constants.W_OK);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`--${flag} ${path}: cannot write there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return path;
 }
 
 export { kebab, camel };

@@ -4,7 +4,7 @@
  */
 import { WebGpuUnavailableError } from '../engine/device';
 import { settingsHelp, UsageError } from './flags';
-import { DivergedError } from './session';
+import { DeviceLostError, DivergedError } from './session';
 
 const HELP = `grokscope — train the lab's network headless, on WebGPU through Dawn
 
@@ -47,6 +47,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof WebGpuUnavailableError) {
       process.stderr.write(`grokscope: no WebGPU: ${e.reason}\n`);
+      return 3;
+    }
+    if (e instanceof DeviceLostError) {
+      process.stderr.write(`grokscope: ${e.message}\n`);
       return 3;
     }
     if (e instanceof DivergedError) {

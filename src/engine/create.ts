@@ -5,13 +5,11 @@ import type { Dataset } from '../tasks/modular';
 import { acquireDevice, type GpuContext } from './device';
 import { browserShaderSources } from './browserShaders';
 import type { ShaderSources } from './shaders';
+import { gpuResources } from './resources';
 import { GpuTrainer } from './trainer';
 
 let shared: Promise<GpuContext> | null = null;
 const lostListeners = new Set<(reason: string) => void>();
-
-/** listeners registered now (the leak checks read it: it must not grow over resets) */
-export const deviceLostListenerCount = (): number => lostListeners.size;
 
 /** One device per page or worker, shared by every run (compare mode runs two trainers on it). */
 export function browserGpuContext(): Promise<GpuContext> {
@@ -28,7 +26,11 @@ export function browserGpuContext(): Promise<GpuContext> {
 /** Called with a message when the device is lost (driver reset, GPU removed, tab backgrounded too long). */
 export function onDeviceLost(listener: (reason: string) => void): () => void {
   lostListeners.add(listener);
-  return () => void lostListeners.delete(listener);
+  gpuResources.lostListeners = lostListeners.size;
+  return () => {
+    lostListeners.delete(listener);
+    gpuResources.lostListeners = lostListeners.size;
+  };
 }
 
 export async function createGpuTrainer(config: RunConfig, opts: { shaders?: ShaderSources; dataset?: Dataset } = {}): Promise<Trainer> {

@@ -21,6 +21,7 @@ import { gateUsesExactStats } from '../reference/optimizer';
 import { makeDataset, type Dataset } from '../tasks/modular';
 import type { GpuContext } from './device';
 import { getPipelines, type Pipelines } from './pipelines';
+import { gpuResources } from './resources';
 import type { ShaderSources } from './shaders';
 
 const UNIFORM_SLOT = 256; // bytes: minUniformBufferOffsetAlignment
@@ -254,6 +255,7 @@ export class GpuTrainer implements Trainer {
     ];
     new Uint32Array(this.uniformData, this.metricsSlots[0], 4).set([nAll, P, 0, 0]);
     q.writeBuffer(this.uniform, 0, this.uniformData, 0, this.uniformSlots * UNIFORM_SLOT);
+    gpuResources.buffers += this.buffers.length;
   }
 
   // ---------- construction helpers ----------
@@ -436,13 +438,18 @@ export class GpuTrainer implements Trainer {
 
   private async read(src: GPUBuffer, offset: number, floats: number): Promise<Float32Array> {
     const buf = this.device.createBuffer({ size: 4 * floats, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const enc = this.device.createCommandEncoder();
-    enc.copyBufferToBuffer(src, 4 * offset, buf, 0, 4 * floats);
-    this.device.queue.submit([enc.finish()]);
-    await buf.mapAsync(GPUMapMode.READ);
-    const out = new Float32Array(buf.getMappedRange().slice(0));
-    buf.destroy();
-    return out;
+    gpuResources.buffers++;
+    try {
+      const enc = this.device.createCommandEncoder();
+      enc.copyBufferToBuffer(src, 4 * offset, buf, 0, 4 * floats);
+      this.device.queue.submit([enc.finish()]);
+      await buf.mapAsync(GPUMapMode.READ);
+      return new Float32Array(buf.getMappedRange().slice(0));
+    } finally {
+      // a failed map (lost device) must not leak the staging buffer either
+      buf.destroy();
+      gpuResources.buffers--;
+    }
   }
 
   async readState(): Promise<TrainerState> {
@@ -510,6 +517,7 @@ export class GpuTrainer implements Trainer {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const b of this.buffers) b.destroy();
+    gpuResources.buffers -= this.buffers.length;
     this.buffers.length = 0;
     for (const fn of this.cleanups.splice(0)) fn();
   }

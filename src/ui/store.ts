@@ -72,6 +72,8 @@ export interface LabState {
   recovery: { id: number; reason: 'diverged' | 'device-lost'; message: string } | null;
   /** an autosaved run found at load, offered for resuming */
   resumeOffer: { step: number; savedAt: number } | null;
+  /** the worker's GPU resource counts at the last (re)start, for the leak checks */
+  resources: { buffers: number; lostListeners: number } | null;
 }
 
 export const useLab = create<LabState>()(() => ({
@@ -99,6 +101,7 @@ export const useLab = create<LabState>()(() => ({
   diverged: null,
   recovery: null,
   resumeOffer: null,
+  resources: null,
 }));
 
 let noticeId = 0;
@@ -117,6 +120,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
     case 'ready':
       useLab.setState({
         ready: true,
+        resources: e.resources,
         backend: e.backend,
         adapter: e.adapter,
         gpuMissing: e.gpuMissing,

@@ -76,6 +76,8 @@ export type WorkerEvent =
       step: number;
       /** metric history per lane (non-empty after an import) */
       history: MetricsRow[][];
+      /** live GPU buffers and device-lost listeners after this start (the leak checks compare them) */
+      resources: { buffers: number; lostListeners: number };
     }
   | {
       type: 'snapshot';

@@ -25,7 +25,8 @@ export function parseArgs(argv: string[], ownValued: readonly string[], ownBool:
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}" (flags look like --p 23)`);
-    let [name, value] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const [name, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    let value = inline;
     if (ownBool.includes(name)) {
       out.bools.add(name);
       continue;

@@ -203,7 +203,7 @@ export function parseRunFile(text: string): ParsedRun {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`not a run file: the text is not valid JSON (${(e as Error).message})`);
+    throw new Error(`not a run file: the text is not valid JSON (${(e as Error).message})`, { cause: e });
   }
   if (!isObj(raw) || own(raw, 'format') !== RUN_FORMAT) throw new Error(`not a run file: "format" must be "${RUN_FORMAT}"`);
   if (own(raw, 'version') !== RUN_VERSION) throw new Error(`run file version ${JSON.stringify(own(raw, 'version'))} is not supported (this build reads version ${RUN_VERSION})`);

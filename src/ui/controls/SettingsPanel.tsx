@@ -4,7 +4,7 @@
  * and help from the table. Live settings apply at once; the rest are marked
  * "needs reset" until the run restarts.
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { crossCheck, parseSettingValue, rangeText, SETTING_GROUPS, SETTINGS, toFlat, type SettingSpec } from '../../config/settings';
 import { changeSetting, LIVE_KEYS, reset } from '../actions';
 import { useLab } from '../store';
@@ -41,7 +41,9 @@ export function SettingsPanel() {
           <legend>{title}</legend>
           {specs.map((spec) => (
             <Field
-              key={spec.key}
+              // keyed by the value too: a value changed elsewhere (preset, import, restore) remounts
+              // the field with fresh text instead of syncing state in an effect
+              key={`${spec.key}=${flat[spec.key]}`}
               spec={spec}
               value={flat[spec.key]}
               pending={pending.includes(spec.key)}
@@ -57,10 +59,6 @@ export function SettingsPanel() {
 function Field({ spec, value, pending, crossError }: { spec: SettingSpec; value: number | string; pending: boolean; crossError?: string }) {
   const [text, setText] = useState(String(value));
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    setText(String(value));
-    setError(null);
-  }, [value]);
   const live = LIVE_KEYS.has(spec.key);
   const commit = (raw: string) => {
     const r = parseSettingValue(spec, raw);
@@ -94,7 +92,10 @@ function Field({ spec, value, pending, crossError }: { spec: SettingSpec; value:
           onBlur={() => commit(text)}
           onKeyDown={(e) => {
             if (e.key === 'Enter') commit(text);
-            if (e.key === 'Escape') (setText(String(value)), setError(null));
+            if (e.key === 'Escape') {
+              setText(String(value));
+              setError(null);
+            }
           }}
         />
       )}

@@ -206,6 +206,15 @@ export class Instruments {
     this.targets = { labels, clean, noise: noise.some((v) => Math.abs(v) > 1e-12) ? noise : null };
   }
 
+  /**
+   * The top-k eigenvectors of K_c from the latest measurement (rows of length `dim`,
+   * rotation view), for the Fourier view (src/theory/fourier.ts); null before the first.
+   */
+  latestEigenvectors(): { vectors: Float64Array; dim: number } | null {
+    const V = this.warm.Kc;
+    return V ? { vectors: V, dim: this.view === 'full' ? this.probe.train.examples.length * this.layout.p : this.probe.train.examples.length } : null;
+  }
+
   /** Makes the next measurement the Gramian's start s (P = I, W = 0, G_Q = 0). */
   restartGramian(): void {
     this.restartPending = true;

@@ -5,7 +5,10 @@
 import type { RunConfig } from '../config/settings';
 import { modelLayout } from '../model/layout';
 import { makeDataset } from '../tasks/modular';
-import { Instruments, type InstrumentInput, type InstrumentSnapshot } from '../theory/instruments';
+import { FourierMeter } from '../theory/fourier';
+import { withFourier } from './fourierFrame';
+import { Instruments, type InstrumentInput } from '../theory/instruments';
+import type { InstrumentFrame } from './instrumentFrame';
 
 export type InstrumentRequest =
   | { type: 'init'; lane: number; config: RunConfig }
@@ -13,23 +16,23 @@ export type InstrumentRequest =
   | { type: 'restart'; lane: number }
   | { type: 'dispose'; lane: number };
 
-export type InstrumentReply = { type: 'snapshot'; id: number; snapshot: InstrumentSnapshot } | { type: 'error'; id: number; message: string };
+export type InstrumentReply = { type: 'snapshot'; id: number; snapshot: InstrumentFrame } | { type: 'error'; id: number; message: string };
 
 export interface InstrumentHost {
-  measure(input: InstrumentInput): Promise<InstrumentSnapshot>;
+  measure(input: InstrumentInput): Promise<InstrumentFrame>;
   restartGramian(): void;
   destroy(): void;
 }
 
 /** one shared worker for all lanes; started on first use */
-let remote: { worker: Worker; pending: Map<number, { resolve: (s: InstrumentSnapshot) => void; reject: (e: Error) => void }> } | null = null;
+let remote: { worker: Worker; pending: Map<number, { resolve: (s: InstrumentFrame) => void; reject: (e: Error) => void }> } | null = null;
 let nextId = 1;
 let nextLane = 1;
 
 function remoteWorker() {
   if (remote) return remote;
   const worker = new Worker(new URL('./instruments.worker.ts', import.meta.url), { type: 'module', name: 'grokscope-instruments' });
-  const pending = new Map<number, { resolve: (s: InstrumentSnapshot) => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { resolve: (s: InstrumentFrame) => void; reject: (e: Error) => void }>();
   worker.onmessage = (ev: MessageEvent<InstrumentReply>) => {
     const r = ev.data;
     const p = pending.get(r.id);
@@ -51,7 +54,7 @@ class RemoteHost implements InstrumentHost {
   constructor(config: RunConfig) {
     remoteWorker().worker.postMessage({ type: 'init', lane: this.lane, config } satisfies InstrumentRequest);
   }
-  measure(input: InstrumentInput): Promise<InstrumentSnapshot> {
+  measure(input: InstrumentInput): Promise<InstrumentFrame> {
     const r = remoteWorker();
     const id = nextId++;
     return new Promise((resolve, reject) => {
@@ -69,11 +72,15 @@ class RemoteHost implements InstrumentHost {
 
 class LocalHost implements InstrumentHost {
   private readonly instruments: Instruments;
+  private readonly meter: FourierMeter;
   constructor(config: RunConfig) {
-    this.instruments = new Instruments(config, makeDataset(config), modelLayout(config));
+    const dataset = makeDataset(config);
+    const layout = modelLayout(config);
+    this.instruments = new Instruments(config, dataset, layout);
+    this.meter = new FourierMeter(layout, config.task, dataset);
   }
-  async measure(input: InstrumentInput): Promise<InstrumentSnapshot> {
-    return this.instruments.measure(input);
+  async measure(input: InstrumentInput): Promise<InstrumentFrame> {
+    return withFourier(this.instruments, this.meter, input, this.instruments.measure(input));
   }
   restartGramian(): void {
     this.instruments.restartGramian();

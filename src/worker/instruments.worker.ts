@@ -12,11 +12,13 @@ import type { GpuContext } from '../engine/device';
 import { GpuKernelBlocks } from '../engine/probeKernel';
 import { makeDataset } from '../tasks/modular';
 import { modelLayout } from '../model/layout';
+import { FourierMeter } from '../theory/fourier';
 import { Instruments } from '../theory/instruments';
+import { withFourier } from './fourierFrame';
 import type { InstrumentRequest, InstrumentReply } from './instrumentHost';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-const byLane = new Map<number, { inst: Instruments; blocks: GpuKernelBlocks | null }>();
+const byLane = new Map<number, { inst: Instruments; meter: FourierMeter; blocks: GpuKernelBlocks | null }>();
 let gpu: Promise<GpuContext | null> | null = null;
 let queue: Promise<void> = Promise.resolve();
 
@@ -27,7 +29,8 @@ async function handle(req: InstrumentRequest): Promise<void> {
       gpu ??= browserGpuContext().catch(() => null);
       const ctx = await gpu;
       byLane.get(req.lane)?.blocks?.destroy();
-      byLane.set(req.lane, { inst: new Instruments(req.config, makeDataset(req.config), layout), blocks: ctx ? new GpuKernelBlocks(ctx, browserShaderSources(), layout) : null });
+      const dataset = makeDataset(req.config);
+      byLane.set(req.lane, { inst: new Instruments(req.config, dataset, layout), meter: new FourierMeter(layout, req.config.task, dataset), blocks: ctx ? new GpuKernelBlocks(ctx, browserShaderSources(), layout) : null });
       return;
     }
     if (req.type === 'dispose') {
@@ -38,7 +41,8 @@ async function handle(req: InstrumentRequest): Promise<void> {
     const lane = byLane.get(req.lane);
     if (!lane) throw new Error(`no instruments for lane ${req.lane}`);
     if (req.type === 'restart') return lane.inst.restartGramian();
-    const snapshot = lane.blocks ? await lane.inst.measureAsync(req.input, lane.blocks.compute) : lane.inst.measure(req.input);
+    const measured = lane.blocks ? await lane.inst.measureAsync(req.input, lane.blocks.compute) : lane.inst.measure(req.input);
+    const snapshot = withFourier(lane.inst, lane.meter, req.input, measured);
     scope.postMessage({ type: 'snapshot', id: req.id, snapshot } satisfies InstrumentReply);
   } catch (err) {
     const id = req.type === 'measure' ? req.id : -1;

@@ -55,6 +55,10 @@ export interface LabState {
   /** the variant the gate toggle turns on */
   gateVariant: Exclude<GateVariant, 'off'>;
   presenter: boolean;
+  /** the lecture story's screen (1-based; null: the full lab) */
+  story: number | null;
+  /** opened with no URL parameters: the first-visit line may show */
+  landing: boolean;
   logStep: boolean;
   /** training waits for every measurement (else measurements are skipped while one runs) */
   exactPacing: boolean;
@@ -81,6 +85,8 @@ export const useLab = create<LabState>()(() => ({
   stepsPerFrame: 5,
   gateVariant: 'exact-hard',
   presenter: false,
+  story: null,
+  landing: false,
   logStep: false,
   viewLane: null,
   exactPacing: false,
@@ -94,7 +100,7 @@ export function addRunError(message: string): void {
 
 /** older frames keep only what the time-series charts read */
 function stripHeavy(f: InstrumentFrame): InstrumentFrame {
-  return { ...f, heightField: [], overlap: [], probeLabels: [], gramian: f.gramian && { ...f.gramian, predicted: [], actual: [] } };
+  return { ...f, heightField: [], overlap: [], probeLabels: [], gramian: f.gramian && { ...f.gramian, predicted: [], actual: [] }, fourier: f.fourier && { ...f.fourier, eigen: null } };
 }
 
 /** folds one worker event into the store */

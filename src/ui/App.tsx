@@ -33,8 +33,8 @@ export function App() {
         <Banner />
         <Transport />
         <Readouts />
+        <FirstVisit />
       </header>
-      <FirstVisit />
       <ErrorBanner />
       <NoWebGpuPanel />
       {story !== null ? (
@@ -48,11 +48,11 @@ export function App() {
         </main>
       ) : (
         <div className="main">
-          <div className="side">
+          <aside className="side" aria-label="presets and settings">
             <PresetBar />
             <ExportBar />
             <SettingsPanel />
-          </div>
+          </aside>
           <main className="views">
             <CurvesView />
             <FourierView />

@@ -39,10 +39,10 @@ export function StoryMode({ n }: { n: number }) {
         <h2 id="story-title">{step.title}</h2>
         <p className="story-sentence">{step.sentence}</p>
         <nav className="story-nav" aria-label="story">
-          <button className="small" onClick={() => storyStep(-1)} disabled={n === 1} aria-label="previous screen (←)">
+          <button className="small" onClick={() => storyStep(-1)} disabled={n === 1} aria-keyshortcuts="ArrowLeft">
             ← back
           </button>
-          <button className="small" onClick={() => storyStep(1)} disabled={n === STORY_STEPS.length} aria-label="next screen (→)">
+          <button className="small" onClick={() => storyStep(1)} disabled={n === STORY_STEPS.length} aria-keyshortcuts="ArrowRight">
             next →
           </button>
           <button className="small" onClick={() => goStory(null)}>

@@ -92,6 +92,7 @@ export function FourierView({ compact = false }: { compact?: boolean }) {
         title={layer === 'embed' ? 'Embedding spectrum' : 'First-layer spectrum'}
         caption={`${keyCaption(latest)} ${groupCaption(latest)}`}
         formula="share_k = Σ_c (⟨c_k, E_c⟩² + ⟨s_k, E_c⟩²) / Σ_{k≥1} (…), c_k, s_k the orthonormal cos / sin of frequency k on ℤ_n, E_c a column of the embedding; key: share_k > 2/K, at most 6"
+        tex={String.raw`\text{share}_k = \frac{\sum_c \langle c_k, E_{:c}\rangle^2 + \langle s_k, E_{:c}\rangle^2}{\sum_{k' \ge 1} (\cdots)},\qquad c_k(j) = \sqrt{\tfrac{2}{n}}\cos\tfrac{2\pi k j}{n},\quad s_k(j) = \sqrt{\tfrac{2}{n}}\sin\tfrac{2\pi k j}{n}`}
         tools={
           <select className="small" value={layer} onChange={(e) => setLayer(e.target.value as Layer)} aria-label="which layer's spectrum">
             <option value="embed">embedding E</option>
@@ -117,6 +118,7 @@ export function FourierView({ compact = false }: { compact?: boolean }) {
         title="Progress measures"
         caption="Restricted loss falls as the key frequencies alone come to solve the task; excluded loss rises as the network comes to rely on them — both before the held-out jump."
         formula="restricted = CE on the training set with E replaced by E − P_other E (only key frequencies and the mean kept); excluded = CE with E − P_key E (key frequencies removed); P_0 + P_key + P_other = I"
+        tex={String.raw`\mathcal{L}_{\text{restricted}} = \mathcal{L}_S\!\left(E - P_{\text{other}} E\right),\qquad \mathcal{L}_{\text{excluded}} = \mathcal{L}_S\!\left(E - P_{\text{key}} E\right),\qquad P_0 + P_{\text{key}} + P_{\text{other}} = I`}
       >
         <LineChart series={progress} xLabel={`training step${logStep ? ' (log scale)' : ''}`} yLabel="loss (nats, log)" yLog xLog={logStep} />
       </Panel>
@@ -127,6 +129,7 @@ export function FourierView({ compact = false }: { compact?: boolean }) {
           title="Kernel eigenvectors in Fourier"
           caption="Fourier content of the probe kernel's top eigenvectors: a bright cell in a key frequency's column = that kernel mode has rotated into the network's Fourier algorithm."
           formula="row i: share of v_i's power at frequency k over the output classes in group order (full view), or over the probe points' labels (trace view); each row sums to 1"
+          tex={String.raw`\text{share}_{ik} = \frac{\sum_{j} \lvert \hat v_i(j, k)\rvert^2}{\sum_{k'} \sum_{j} \lvert \hat v_i(j, k')\rvert^2},\qquad \hat v_i(j,\cdot) = \text{DFT over the output classes in group order}`}
         >
           <Heatmap
             rows={eigenRows}

@@ -57,6 +57,7 @@ export function KernelView({ compact = false }: { compact?: boolean }) {
       title="Deformed kernel surface"
       caption="How the kernel moved since init, probe pairs sorted by label: blocks rising on the diagonal = the kernel learning the classes."
       formula="height(i, j) = K_c(t)_ij − K_c(0)_ij, with K_c = HKH / ‖HKH‖_F, H = I − 11ᵀ/m, probe points ordered by label"
+      tex={String.raw`h_{ij}(t) = K_c(t)_{ij} - K_c(0)_{ij},\qquad K_c = \frac{HKH}{\lVert HKH\rVert_F},\quad H = I - \tfrac{1}{m}\mathbf{1}\mathbf{1}^{\top}`}
       className="surface-panel"
     >
       <Surface3D m={latest.heightSize} data={latest.heightField} />
@@ -79,6 +80,7 @@ export function KernelView({ compact = false }: { compact?: boolean }) {
             title="Kernel spectrum"
             caption="Top eigenvalues of the probe kernel over time: growth of a few = the kernel specialising; crossings = modes trading places."
             formula={`top-${SPECTRUM_LINES} λ_i of K = J Jᵀ, K̃ = J D Q Jᵀ (D: optimizer preconditioner, Q: gate mask) or K_c = HKH/‖HKH‖_F, on the probe (${latest.view} view)`}
+            tex={String.raw`K = JJ^{\top},\qquad \tilde K = J D Q J^{\top},\qquad K_c = \frac{HKH}{\lVert HKH\rVert_F}`}
             tools={
               <select className="small" value={which} onChange={(e) => setWhich(e.target.value as SpectrumKey)} title="which kernel">
                 {(Object.keys(SPECTRA) as SpectrumKey[]).map((key) => (
@@ -95,6 +97,7 @@ export function KernelView({ compact = false }: { compact?: boolean }) {
             title="Eigenbasis rotation"
             caption={`A bright diagonal = same eigenvectors as at init; as it fades the kernel rotates. Largest principal angle: ${latest.principalAngles.length ? (Math.max(...latest.principalAngles) * DEG).toFixed(0) : '—'}°.`}
             formula="O_t = |V₀ᵀ V_t| (top-k eigenvectors of K_c at init and now); principal angles θ_i = arccos σ_i(V₀ᵀ V_t)"
+            tex={String.raw`O_t = \lvert V_0^{\top} V_t\rvert,\qquad \theta_i = \arccos \sigma_i\!\left(V_0^{\top} V_t\right)`}
           >
             {latest.overlap.length > 0 && (
               <Heatmap
@@ -113,6 +116,7 @@ export function KernelView({ compact = false }: { compact?: boolean }) {
             title="Distance and alignment"
             caption="Distance: how far the kernel has moved from init. Alignment: how much its top directions point at the labels."
             formula="distance = 1 − ⟨K₀, K_t⟩_F / (‖K₀‖‖K_t‖);  A(t) = yᵀ K_c y / (‖K_c‖_F ‖y‖²), y = centred one-hot labels"
+            tex={String.raw`d(t) = 1 - \frac{\langle K_0, K_t\rangle_F}{\lVert K_0\rVert_F \lVert K_t\rVert_F},\qquad A(t) = \frac{y^{\top} K_c\, y}{\lVert K_c\rVert_F \lVert y\rVert^2}`}
           >
             <LineChart series={rotation} xLabel={xLabel} yLabel="value (0–1; fidelity −1…1)" yDomain={rotationDomain} xLog={logStep} />
           </Panel>

@@ -6,8 +6,13 @@
 import type { FourierReadout } from '../theory/fourier';
 import type { InstrumentSnapshot } from '../theory/instruments';
 
-/** the snapshot plus the Fourier view's readout, measured on the same weights (absent in old run files) */
-export type InstrumentFrame = InstrumentSnapshot & { fourier?: FourierReadout | null };
+/**
+ * The snapshot plus the Fourier view's readout on the same weights, and the mode
+ * ids of K_c's top eigenvectors matched to the previous measurement (ids[j]: the
+ * mode of spectrumKc[j]; continuity[j]: its overlap with its predecessor). Both
+ * absent in run files recorded before they existed.
+ */
+export type InstrumentFrame = InstrumentSnapshot & { fourier?: FourierReadout | null; modes?: { ids: number[]; continuity: number[] } | null };
 
 /** ratio above which the ker W ⊆ ker G_Q check is flagged in the UI */
 export const GQ_FLAG_RATIO = 0.1;

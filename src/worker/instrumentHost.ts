@@ -5,8 +5,7 @@
 import type { RunConfig } from '../config/settings';
 import { modelLayout } from '../model/layout';
 import { makeDataset } from '../tasks/modular';
-import { FourierMeter } from '../theory/fourier';
-import { withFourier } from './fourierFrame';
+import { LaneExtras } from './laneExtras';
 import { Instruments, type InstrumentInput } from '../theory/instruments';
 import type { InstrumentFrame } from './instrumentFrame';
 
@@ -72,15 +71,15 @@ class RemoteHost implements InstrumentHost {
 
 class LocalHost implements InstrumentHost {
   private readonly instruments: Instruments;
-  private readonly meter: FourierMeter;
+  private readonly extras: LaneExtras;
   constructor(config: RunConfig) {
     const dataset = makeDataset(config);
     const layout = modelLayout(config);
     this.instruments = new Instruments(config, dataset, layout);
-    this.meter = new FourierMeter(layout, config.task, dataset);
+    this.extras = new LaneExtras(layout, config.task, dataset);
   }
   async measure(input: InstrumentInput): Promise<InstrumentFrame> {
-    return withFourier(this.instruments, this.meter, input, this.instruments.measure(input));
+    return this.extras.frame(this.instruments, input, this.instruments.measure(input));
   }
   restartGramian(): void {
     this.instruments.restartGramian();

@@ -12,13 +12,12 @@ import type { GpuContext } from '../engine/device';
 import { GpuKernelBlocks } from '../engine/probeKernel';
 import { makeDataset } from '../tasks/modular';
 import { modelLayout } from '../model/layout';
-import { FourierMeter } from '../theory/fourier';
 import { Instruments } from '../theory/instruments';
-import { withFourier } from './fourierFrame';
+import { LaneExtras } from './laneExtras';
 import type { InstrumentRequest, InstrumentReply } from './instrumentHost';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-const byLane = new Map<number, { inst: Instruments; meter: FourierMeter; blocks: GpuKernelBlocks | null }>();
+const byLane = new Map<number, { inst: Instruments; extras: LaneExtras; blocks: GpuKernelBlocks | null }>();
 let gpu: Promise<GpuContext | null> | null = null;
 let queue: Promise<void> = Promise.resolve();
 
@@ -30,7 +29,7 @@ async function handle(req: InstrumentRequest): Promise<void> {
       const ctx = await gpu;
       byLane.get(req.lane)?.blocks?.destroy();
       const dataset = makeDataset(req.config);
-      byLane.set(req.lane, { inst: new Instruments(req.config, dataset, layout), meter: new FourierMeter(layout, req.config.task, dataset), blocks: ctx ? new GpuKernelBlocks(ctx, browserShaderSources(), layout) : null });
+      byLane.set(req.lane, { inst: new Instruments(req.config, dataset, layout), extras: new LaneExtras(layout, req.config.task, dataset), blocks: ctx ? new GpuKernelBlocks(ctx, browserShaderSources(), layout) : null });
       return;
     }
     if (req.type === 'dispose') {
@@ -42,7 +41,7 @@ async function handle(req: InstrumentRequest): Promise<void> {
     if (!lane) throw new Error(`no instruments for lane ${req.lane}`);
     if (req.type === 'restart') return lane.inst.restartGramian();
     const measured = lane.blocks ? await lane.inst.measureAsync(req.input, lane.blocks.compute) : lane.inst.measure(req.input);
-    const snapshot = withFourier(lane.inst, lane.meter, req.input, measured);
+    const snapshot = lane.extras.frame(lane.inst, req.input, measured);
     scope.postMessage({ type: 'snapshot', id: req.id, snapshot } satisfies InstrumentReply);
   } catch (err) {
     const id = req.type === 'measure' ? req.id : -1;

@@ -28,7 +28,7 @@ export function Formula({ tex, text, id }: { tex?: string; text: string; id: str
   }, [tex]);
   return (
     <div className="formula-pop" id={id} role="note" data-testid="formula">
-      {tex && !failed ? <div ref={ref} className="formula-tex" aria-label={text} /> : <div className="formula-text">{text}</div>}
+      {tex && !failed ? <div ref={ref} className="formula-tex" /> : <div className="formula-text">{text}</div>}
       {tex && <p className="formula-words">{text}</p>}
     </div>
   );

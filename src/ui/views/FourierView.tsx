@@ -116,7 +116,7 @@ export function FourierView({ compact = false }: { compact?: boolean }) {
     const progressPanel = (
       <Panel
         title="Progress measures"
-        caption="Restricted loss falls as the key frequencies alone come to solve the task; excluded loss rises as the network comes to rely on them — both before the held-out jump."
+        caption="Restricted: the network with only the key frequencies (and the mean) of its embedding; excluded: with them removed. Restricted falling = the key frequencies alone carry the task; excluded rising = the network depends on them."
         formula="restricted = CE on the training set with E replaced by E − P_other E (only key frequencies and the mean kept); excluded = CE with E − P_key E (key frequencies removed); P_0 + P_key + P_other = I"
         tex={String.raw`\mathcal{L}_{\text{restricted}} = \mathcal{L}_S\!\left(E - P_{\text{other}} E\right),\qquad \mathcal{L}_{\text{excluded}} = \mathcal{L}_S\!\left(E - P_{\text{key}} E\right),\qquad P_0 + P_{\text{key}} + P_{\text{other}} = I`}
       >

@@ -60,7 +60,7 @@ export function GateView() {
             tex={String.raw`q_k \in [0, 1]\ \text{per parameter: } E \in \mathbb{R}^{p\times d},\ W \in \mathbb{R}^{\text{out}\times\text{in}}`}
             tools={
               lane?.masks && (
-                <select className="small" value={mask?.tensor} onChange={(e) => setTensor(e.target.value)} title="tensor">
+                <select className="small" value={mask?.tensor} onChange={(e) => setTensor(e.target.value)} aria-label="which tensor's mask">
                   {lane.masks.map((m) => (
                     <option key={m.tensor}>{m.tensor}</option>
                   ))}

@@ -25,6 +25,9 @@ interface SeedResult {
   /** first measured step where the restricted loss is below half its step-0 value, and where the excluded loss exceeds the train loss by 1 nat */
   restrictedHalf: number | null;
   excludedRise: number | null;
+  /** the same two steps with the final key frequencies held fixed over the whole run */
+  fixedRestrictedHalf: number | null;
+  fixedExcludedRise: number | null;
   final: FourierReadout;
   series: { step: number; testAcc: number; trainLoss: number; restrictedLoss: number; excludedLoss: number; top6Share: number; key: number[] }[];
 }
@@ -34,6 +37,7 @@ for (const seed of seeds) {
   const config = { ...base, seed, instrumentEvery: 0 };
   let meter: FourierMeter | null = null;
   const readouts: FourierReadout[] = [];
+  const snapshots: { step: number; params: Float32Array }[] = [];
   const run = await runTraining(config, {
     steps,
     hook: {
@@ -42,6 +46,7 @@ for (const seed of seeds) {
         meter ??= new FourierMeter(t.layout, config.task, t.dataset);
         const state = await t.readState();
         readouts.push(meter.measure(t.step, state.params));
+        snapshots.push({ step: t.step, params: Float32Array.from(state.params) });
       },
     },
   });
@@ -50,21 +55,37 @@ for (const seed of seeds) {
   const r0 = readouts[0];
   const restrictedHalf = readouts.find((r) => r.restrictedLoss < r0.restrictedLoss / 2)?.step ?? null;
   const excludedRise = readouts.find((r) => r.step > 0 && r.excludedLoss > r.trainLoss + 1)?.step ?? null;
-  const series = readouts.map((r) => ({ step: r.step, testAcc: accAt(r.step), trainLoss: r.trainLoss, restrictedLoss: r.restrictedLoss, excludedLoss: r.excludedLoss, top6Share: r.top6Share, key: r.key }));
   const final = readouts[readouts.length - 1];
-  results.push({ seed, train99: run.train99, test95: run.test95, restrictedHalf, excludedRise, final, series });
+  // Nanda et al.'s reading: the final key frequencies, held fixed over the whole run
+  const fixed = snapshots.map((s) => meter!.measure(s.step, s.params, null, final.key));
+  const fixedRestrictedHalf = fixed.find((r) => r.restrictedLoss < fixed[0].restrictedLoss / 2)?.step ?? null;
+  const fixedExcludedRise = fixed.find((r) => r.step > 0 && r.excludedLoss > r.trainLoss + 1)?.step ?? null;
+  const series = readouts.map((r, i) => ({
+    step: r.step,
+    testAcc: accAt(r.step),
+    trainLoss: r.trainLoss,
+    restrictedLoss: r.restrictedLoss,
+    excludedLoss: r.excludedLoss,
+    fixedRestrictedLoss: fixed[i].restrictedLoss,
+    fixedExcludedLoss: fixed[i].excludedLoss,
+    top6Share: r.top6Share,
+    key: r.key,
+  }));
+  results.push({ seed, train99: run.train99, test95: run.test95, restrictedHalf, excludedRise, fixedRestrictedHalf, fixedExcludedRise, final, series });
   console.log(`\nseed ${seed}: 99% train at ${run.train99}, 95% held-out at ${run.test95}`);
-  console.log('step | held-out acc | train loss | restricted loss | excluded loss | top-6 share | key frequencies');
+  console.log(`step | held-out acc | train loss | restricted / excluded loss (key set of that step) | restricted / excluded loss (final key set ${final.key.join(',')}) | top-6 share | key frequencies`);
   for (const s of series.filter((_, i) => i % 4 === 0 || i === series.length - 1))
-    console.log([s.step, s.testAcc.toFixed(3), s.trainLoss.toFixed(4), s.restrictedLoss.toFixed(4), s.excludedLoss.toFixed(4), s.top6Share.toFixed(3), s.key.join(',') || '—'].join(' | '));
+    console.log(
+      [s.step, s.testAcc.toFixed(3), s.trainLoss.toFixed(4), `${s.restrictedLoss.toFixed(3)} / ${s.excludedLoss.toFixed(3)}`, `${s.fixedRestrictedLoss.toFixed(3)} / ${s.fixedExcludedLoss.toFixed(3)}`, s.top6Share.toFixed(3), s.key.join(',') || '—'].join(' | '),
+    );
 }
 
 const K = results[0].final.embedShares.length;
 console.log(`\nsummary (${presetName}, ${steps} steps, Fourier every ${every}; ${K} frequencies, equal share of 6 = ${(6 / K).toFixed(3)})`);
-console.log('seed | 95% held-out | restricted < ½·initial | excluded > train + 1 nat | final top-6 share | final top-1 share | key frequencies (final) | first-layer top-6 share');
+console.log('seed | 95% held-out | restricted < ½·initial (own / final key set) | excluded > train + 1 nat (own / final) | final top-6 share | final top-1 share | key frequencies (final) | first-layer top-6 share');
 for (const r of results) {
   const sorted = [...r.final.embedShares].sort((a, b) => b - a);
   const fl = [...r.final.firstLayerShares].sort((a, b) => b - a).slice(0, 6).reduce((a, b) => a + b, 0);
-  console.log([r.seed, r.test95, r.restrictedHalf, r.excludedRise, r.final.top6Share.toFixed(3), sorted[0].toFixed(3), r.final.key.join(',') || '—', fl.toFixed(3)].join(' | '));
+  console.log([r.seed, r.test95, `${r.restrictedHalf} / ${r.fixedRestrictedHalf}`, `${r.excludedRise} / ${r.fixedExcludedRise}`, r.final.top6Share.toFixed(3), sorted[0].toFixed(3), r.final.key.join(',') || '—', fl.toFixed(3)].join(' | '));
 }
 if (out) writeFileSync(out, JSON.stringify(results));

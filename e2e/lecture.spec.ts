@@ -86,16 +86,24 @@ test('axe-core finds no violations on any preset, and every control takes a visi
   await expect(page.locator('.panel.curves .katex').first()).toBeVisible();
   expect(await page.locator('body').innerText()).not.toMatch(/\\(frac|mathcal|lVert)|_\{/);
   expect(await axeViolations(page), 'axe with a formula open').toEqual([]);
-  // Tab walks through controls; each focused one shows an outline
-  for (let i = 0; i < 25; i++) {
+  // Tab walks through the controls from the top of a fresh page; each focused one shows an outline
+  await page.goto('/?preset=tiny');
+  await expect(page.getByTestId('play')).toBeVisible();
+  const reached: string[] = [];
+  for (let i = 0; i < 40; i++) {
     await page.keyboard.press('Tab');
     const focus = await page.evaluate(() => {
       const el = document.activeElement as HTMLElement | null;
       if (!el || el === document.body) return null;
       const s = getComputedStyle(el);
-      return { tag: el.tagName, outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0 };
+      return { name: `${el.tagName.toLowerCase()}:${el.getAttribute('data-testid') ?? el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 20)}`, outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0 };
     });
-    expect(focus, `Tab ${i + 1} reached a control`).not.toBeNull();
-    expect(focus!.outline, `Tab ${i + 1}: ${focus!.tag} shows a focus ring`).toBe(true);
+    expect(focus, `Tab ${i + 1} reached a control (after ${reached.slice(-3).join(', ')})`).not.toBeNull();
+    expect(focus!.outline, `Tab ${i + 1}: ${focus!.name} shows a focus ring`).toBe(true);
+    reached.push(focus!.name);
   }
+  expect(reached).toContain('button:play');
+  await page.getByRole('button', { name: 'formula of Learning curves' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.panel.curves .katex').first()).toBeVisible();
 });

@@ -183,6 +183,11 @@ describe('progress measures', () => {
     expect(group.relabel).toBe('identity');
     // a wrong (dropped) key set would change the restricted loss: it must differ from the all-but-key loss
     expect(Math.abs(r.restrictedLoss - r.excludedLoss)).toBeGreaterThan(1e-3);
+    // a fixed key set overrides the embedding's own: none kept = only the mean row survives in the restricted embedding
+    const none = meter.measure(0, params, null, []);
+    expect(none.key).toEqual([]);
+    expect(Math.abs(none.restrictedLoss - lossOf(keep([0])))).toBeLessThan(1e-9);
+    expect(Math.abs(none.excludedLoss - r.trainLoss)).toBeLessThan(1e-9);
   });
 
   it('cross-entropy matches the log-sum-exp by hand', () => {

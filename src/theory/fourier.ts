@@ -303,13 +303,18 @@ export class FourierMeter {
     return meanCrossEntropy(forward(this.layout, w, this.tokens, this.labels.length).logits, this.labels, this.layout.p);
   }
 
-  measure(step: number, params: FloatArray, eigen: number[][] | null = null): FourierReadout {
+  /**
+   * `key`: the key frequencies to restrict to / exclude (default: this embedding's
+   * own); a fixed set — the final one, as Nanda et al. do — makes the two losses
+   * comparable across time.
+   */
+  measure(step: number, params: FloatArray, eigen: number[][] | null = null, fixedKey: number[] | null = null): FourierReadout {
     const { layout, group } = this;
     const { d } = layout;
     const E = Float64Array.from(params.subarray(layout.embed.offset, layout.embed.offset + layout.embed.size));
     const embedShares = frequencyShares(frequencyPower(E, d, group));
     const firstLayerShares = frequencyShares(frequencyPower(firstLayerPerToken(layout, params), 2 * layout.layers[0].out, group));
-    const key = keyFrequencies(embedShares);
+    const key = fixedKey ?? keyFrequencies(embedShares);
     const K = frequencyCount(group.n);
     const other: number[] = [];
     for (let k = 1; k <= K; k++) if (!key.includes(k)) other.push(k);

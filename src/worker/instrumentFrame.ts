@@ -13,6 +13,3 @@ import type { InstrumentSnapshot } from '../theory/instruments';
  * absent in run files recorded before they existed.
  */
 export type InstrumentFrame = InstrumentSnapshot & { fourier?: FourierReadout | null; modes?: { ids: number[]; continuity: number[] } | null };
-
-/** ratio above which the ker W ⊆ ker G_Q check is flagged in the UI */
-export const GQ_FLAG_RATIO = 0.1;

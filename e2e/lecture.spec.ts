@@ -88,7 +88,7 @@ test('axe-core finds no violations on any preset, and every control takes a visi
   expect(await axeViolations(page), 'axe with a formula open').toEqual([]);
   // Tab walks through the controls from the top of a fresh page; each focused one shows an outline
   await page.goto('/?preset=tiny');
-  await expect(page.getByTestId('play')).toBeVisible();
+  await expect(page.getByTestId('play')).toBeEnabled(); // transport buttons wait for the worker
   const reached: string[] = [];
   for (let i = 0; i < 40; i++) {
     await page.keyboard.press('Tab');

@@ -16,8 +16,8 @@ const [out = 'docs/capture.png', portArg = '4220'] = process.argv.slice(2);
 const port = Number(portArg);
 const base = `http://127.0.0.1:${port}`;
 const MAX_BYTES = 5 * 1024 * 1024;
-const FRAME_EVERY_MS = 2500;
-const MAX_FRAMES = 40;
+const FRAME_EVERY_MS = 3500;
+const MAX_FRAMES = 45;
 const FRAME_DELAY_MS = 350;
 
 interface Chunk {

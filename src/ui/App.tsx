@@ -42,7 +42,7 @@ export function App() {
       ) : presenter ? (
         <main className="presenter-grid">
           <CurvesView compact />
-          <FourierView compact />
+          <FourierView spectrumOnly />
           <KernelView compact />
           <ReservoirView compact />
         </main>

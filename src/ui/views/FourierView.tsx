@@ -34,7 +34,8 @@ export function keyCaption(f: FourierReadout): string {
   return `Key frequencies now: k = ${f.key.join(', ')} (${(100 * f.keyShare).toFixed(0)}% of the embedding's power; the strongest ${Math.min(6, f.embedShares.length)} hold ${(100 * f.top6Share).toFixed(0)}%).`;
 }
 
-export function FourierView({ compact = false }: { compact?: boolean }) {
+/** compact: spectrum and progress measures stacked (story screens); spectrumOnly: the spectrum alone (presenter mode's quadrant) */
+export function FourierView({ compact = false, spectrumOnly = false }: { compact?: boolean; spectrumOnly?: boolean }) {
   const lane = useViewLane();
   const logStep = useLab((s) => s.logStep);
   const presenter = useLab((s) => s.presenter);
@@ -142,8 +143,10 @@ export function FourierView({ compact = false }: { compact?: boolean }) {
           />
         </Panel>
       ) : null;
-    body = compact ? (
-      <div className="view-grid">
+    body = spectrumOnly ? (
+      <div className="view-grid one">{spectrumPanel}</div>
+    ) : compact ? (
+      <div className="view-grid one stacked">
         {spectrumPanel}
         {progressPanel}
       </div>

@@ -105,6 +105,8 @@ async function main(): Promise<void> {
     await page.goto(`${base}/?preset=lecture&autoplay=1`);
     await page.getByTestId('first-visit').waitFor({ state: 'detached', timeout: 2000 }).catch(() => undefined);
     await page.keyboard.press('f');
+    // start once every view holds data, so the first frame (what a viewer without APNG shows) is not placeholders
+    for (const id of ['fourier-view', 'kernel-view', 'reservoir-view']) await page.getByTestId(id).locator('canvas, svg.chart').first().waitFor({ timeout: 120_000 });
     const frames: Buffer[] = [];
     let groked = -1;
     for (let i = 0; i < MAX_FRAMES; i++) {
@@ -121,6 +123,7 @@ async function main(): Promise<void> {
     const apng = assembleApng(frames, delays);
     if (apng.length >= MAX_BYTES) throw new Error(`capture is ${(apng.length / 1e6).toFixed(1)} MB, over the 5 MB limit: fewer frames or a smaller viewport`);
     writeFileSync(out, apng);
+    if (process.env.CAPTURE_LAST) writeFileSync(process.env.CAPTURE_LAST, frames[frames.length - 1]);
     process.stderr.write(`\nwrote ${out}: ${frames.length} frames, ${(statSync(out).size / 1e6).toFixed(2)} MB${groked < 0 ? ' (held-out accuracy did not reach 95% within the frames)' : ''}\n`);
   } finally {
     if (server.pid) process.kill(-server.pid);

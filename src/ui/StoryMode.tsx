@@ -23,7 +23,7 @@ function StoryPane({ name }: { name: StoryViewName }) {
     case 'reservoir':
       return <ReservoirView compact />;
     case 'gate':
-      return <GateView />;
+      return <GateView compact />;
   }
 }
 

@@ -12,7 +12,8 @@ import { thin } from '../grok';
 import { useLab, useViewLane } from '../store';
 import { LanePicker } from './common';
 
-export function GateView() {
+/** compact (story screen): the fraction open and the SNR histogram, without the mask map */
+export function GateView({ compact = false }: { compact?: boolean }) {
   const lane = useViewLane();
   const logStep = useLab((s) => s.logStep);
   const [tensor, setTensor] = useState('embed');
@@ -53,27 +54,29 @@ export function GateView() {
           >
             <LineChart series={series} xLabel="training step" yLabel="fraction open" yDomain={[0, 1]} xLog={logStep} />
           </Panel>
-          <Panel
-            title="Mask map"
-            caption="Each pixel one parameter: bright = updated this step, dark = held. Rows of the embedding are tokens 0…p−1."
-            formula="q_k of the last step, laid out as the tensor (embed: p × d; weights: out × in)"
-            tex={String.raw`q_k \in [0, 1]\ \text{per parameter: } E \in \mathbb{R}^{p\times d},\ W \in \mathbb{R}^{\text{out}\times\text{in}}`}
-            tools={
-              lane?.masks && (
-                <select className="small" value={mask?.tensor} onChange={(e) => setTensor(e.target.value)} aria-label="which tensor's mask">
-                  {lane.masks.map((m) => (
-                    <option key={m.tensor}>{m.tensor}</option>
-                  ))}
-                </select>
-              )
-            }
-          >
-            {mask ? (
-              <Heatmap rows={mask.rows} cols={mask.cols} data={mask.data} color={magnitudeColor} domain={[0, 1]} rowLabel={mask.tensor === 'embed' ? 'token' : 'output'} colLabel={mask.tensor === 'embed' ? 'embedding dim' : 'input'} lowLabel="held 0" highLabel="open 1" />
-            ) : (
-              <Placeholder>reading the mask…</Placeholder>
-            )}
-          </Panel>
+          {!compact && (
+            <Panel
+              title="Mask map"
+              caption="Each pixel one parameter: bright = updated this step, dark = held. Rows of the embedding are tokens 0…p−1."
+              formula="q_k of the last step, laid out as the tensor (embed: p × d; weights: out × in)"
+              tex={String.raw`q_k \in [0, 1]\ \text{per parameter: } E \in \mathbb{R}^{p\times d},\ W \in \mathbb{R}^{\text{out}\times\text{in}}`}
+              tools={
+                lane?.masks && (
+                  <select className="small" value={mask?.tensor} onChange={(e) => setTensor(e.target.value)} aria-label="which tensor's mask">
+                    {lane.masks.map((m) => (
+                      <option key={m.tensor}>{m.tensor}</option>
+                    ))}
+                  </select>
+                )
+              }
+            >
+              {mask ? (
+                <Heatmap rows={mask.rows} cols={mask.cols} data={mask.data} color={magnitudeColor} domain={[0, 1]} rowLabel={mask.tensor === 'embed' ? 'token' : 'output'} colLabel={mask.tensor === 'embed' ? 'embedding dim' : 'input'} lowLabel="held 0" highLabel="open 1" />
+              ) : (
+                <Placeholder>reading the mask…</Placeholder>
+              )}
+            </Panel>
+          )}
           {lane?.snr && (
             <Panel
               title="Signal-to-noise per parameter"

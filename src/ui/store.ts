@@ -9,6 +9,7 @@ import { defaultConfig, type GateVariant, type RunConfig, type SettingError } fr
 import type { SnrHistogram } from '../model/gate';
 import type { Variant } from '../model/variant';
 import type { MetricsRow, RunEvent } from '../model/trainer';
+import type { FourierReadout } from '../theory/fourier';
 import type { InstrumentFrame } from '../worker/instrumentFrame';
 import type { Backend, LaneInfo, MaskImage, WorkerEvent } from '../worker/protocol';
 
@@ -23,6 +24,8 @@ export interface LaneView {
   frames: InstrumentFrame[];
   /** measurements skipped because the previous one was still running */
   instrumentSkips: number;
+  /** Fourier readouts at the skipped multiples of r (the frames carry the rest) */
+  fourier: FourierReadout[];
   masks: MaskImage[] | null;
   /** log₁₀ SNR histogram of the exact gate, with the masks */
   snr: SnrHistogram | null;
@@ -112,7 +115,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
         backend: e.backend,
         adapter: e.adapter,
         gpuMissing: e.gpuMissing,
-        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, metrics: e.history[i] ?? [], events: [], frames: [], instrumentSkips: 0, masks: null, snr: null })),
+        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, metrics: e.history[i] ?? [], events: [], frames: [], instrumentSkips: 0, fourier: [], masks: null, snr: null })),
       });
       return;
     case 'snapshot':
@@ -138,6 +141,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
           metrics: e.metrics.length > 0 ? [...old.metrics, ...e.metrics] : old.metrics,
           frames,
           instrumentSkips: e.instrumentSkips,
+          fourier: e.fourier.length > 0 ? [...old.fourier.filter((f) => f.step < e.fourier[0].step), ...e.fourier] : old.fourier,
           masks: e.masks ?? (e.config.gate === 'off' ? null : old.masks),
           snr: e.masks ? e.snr : e.config.gate.startsWith('exact') ? old.snr : null,
         };
@@ -156,7 +160,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
   }
 }
 
-export type LaneSlice = Pick<LaneView, 'info' | 'config' | 'frames' | 'metrics' | 'masks' | 'snr' | 'instrumentSkips'>;
+export type LaneSlice = Pick<LaneView, 'info' | 'config' | 'frames' | 'metrics' | 'masks' | 'snr' | 'instrumentSkips' | 'fourier'>;
 
 /**
  * The lane the theory views show (the chosen one, else the last: the gated one in
@@ -167,7 +171,7 @@ export function useViewLane(): LaneSlice | undefined {
   return useLab(
     useShallow((s) => {
       const l = s.lanes[s.viewLane ?? s.lanes.length - 1] ?? s.lanes[s.lanes.length - 1];
-      return l && { info: l.info, config: l.config, frames: l.frames, metrics: l.metrics, masks: l.masks, snr: l.snr, instrumentSkips: l.instrumentSkips };
+      return l && { info: l.info, config: l.config, frames: l.frames, metrics: l.metrics, masks: l.masks, snr: l.snr, instrumentSkips: l.instrumentSkips, fourier: l.fourier };
     }),
   );
 }

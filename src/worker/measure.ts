@@ -14,6 +14,9 @@
 import type { RunConfig } from '../config/settings';
 import { readInstrumentState, type Trainer, type TrainerState } from '../model/trainer';
 import type { InstrumentSnapshot } from '../theory/instruments';
+import { FourierMeter, type FourierReadout } from '../theory/fourier';
+import { modelLayout } from '../model/layout';
+import { makeDataset } from '../tasks/modular';
 import { createInstrumentHost, type InstrumentHost } from './instrumentHost';
 
 /** snapshots kept for the run file; beyond this, every other old one is dropped */
@@ -28,6 +31,9 @@ export class Measurer {
   private destroyed = false;
   /** multiples of r passed over because the previous measurement was still running */
   skipped = 0;
+  /** the Fourier view's readout at a skipped multiple of r (5 ms on the CPU here, so it keeps the cadence the kernel cannot) */
+  private fourierMeter: FourierMeter | null = null;
+  private freshFourier: FourierReadout[] = [];
   error: string | null = null;
 
   constructor(
@@ -70,6 +76,22 @@ export class Measurer {
       .finally(() => {
         this.running = null;
       });
+  }
+
+  /** at a multiple of r the full measurement skips: the Fourier readout alone, from the weights now */
+  async fourierOnly(): Promise<void> {
+    const t = this.trainer;
+    // the run's layout and dataset depend only on settings a reset applies, so the trainer's config gives them
+    this.fourierMeter ??= new FourierMeter(modelLayout(t.config), t.config.task, makeDataset(t.config));
+    const state = await t.readState();
+    this.freshFourier.push(this.fourierMeter.measure(state.step, state.params));
+  }
+
+  /** Fourier readouts taken since the last call (skipped multiples of r) */
+  takeFourier(): FourierReadout[] {
+    const f = this.freshFourier;
+    this.freshFourier = [];
+    return f;
   }
 
   /** waits for the running measurement, if any */

@@ -220,6 +220,7 @@ export class Runner {
       if (this.exactPacing) await m.settle();
       if (m.busy) {
         m.skipped++;
+        await m.fourierOnly(); // the Fourier view keeps the cadence (5 ms on the CPU)
         return;
       }
       await m.begin();
@@ -266,6 +267,7 @@ export class Runner {
         events: l.events,
         instruments: l.measurer?.take() ?? null,
         instrumentSkips: l.measurer?.skipped ?? 0,
+        fourier: l.measurer?.takeFourier() ?? [],
         masks: l.masks,
         snr: l.masks ? l.snr : null,
         config: l.config,

@@ -42,28 +42,34 @@ export function FourierView({ compact = false, spectrumOnly = false }: { compact
   const t = chartTheme(presenter);
   const [layer, setLayer] = useState<Layer>('embed');
   const frames = lane?.frames ?? [];
-  const withFourier = useMemo(() => frames.filter((f) => f.fourier), [frames]);
-  const latest = withFourier[withFourier.length - 1]?.fourier ?? null;
+  // readouts from full measurements and from the multiples of r the kernel instruments skipped, in step order
+  const lightFourier = lane?.fourier;
+  const readouts = useMemo(() => {
+    const all = [...frames.flatMap((f) => (f.fourier ? [f.fourier] : [])), ...(lightFourier ?? [])];
+    return all.sort((a, b) => a.step - b.step);
+  }, [frames, lightFourier]);
+  const latest = readouts[readouts.length - 1] ?? null;
+  const eigen = useMemo(() => [...frames].reverse().find((f) => f.fourier?.eigen)?.fourier?.eigen ?? null, [frames]);
 
   const spectrum = useMemo(() => {
-    const fs = thin(withFourier, TIME_COLUMNS);
+    const fs = thin(readouts, TIME_COLUMNS);
     if (fs.length === 0) return null;
-    const K = fs[0].fourier!.embedShares.length;
+    const K = fs[0].embedShares.length;
     const data = new Float64Array(K * fs.length);
     let hi = 0;
     fs.forEach((f, j) => {
-      const shares = layer === 'embed' ? f.fourier!.embedShares : f.fourier!.firstLayerShares;
+      const shares = layer === 'embed' ? f.embedShares : f.firstLayerShares;
       for (let k = 0; k < K; k++) {
         data[k * fs.length + j] = shares[k];
         hi = Math.max(hi, shares[k]);
       }
     });
     return { K, cols: fs.length, data, hi: Math.max(hi, 2 / K), first: fs[0].step, last: fs[fs.length - 1].step };
-  }, [withFourier, layer]);
+  }, [readouts, layer]);
 
   const progress = useMemo(() => {
     const rows = thin(lane?.metrics ?? []);
-    const fs = withFourier.map((f) => f.fourier!);
+    const fs = readouts;
     const s: Series[] = [
       { id: 'train', label: 'train loss', color: t.train, dash: '5 3', points: rows.map((r) => [r.step, r.trainLoss]) },
       { id: 'test', label: 'held-out loss', color: t.test, points: rows.map((r) => [r.step, r.testLoss]) },
@@ -71,9 +77,8 @@ export function FourierView({ compact = false, spectrumOnly = false }: { compact
       { id: 'excluded', label: 'excluded (key removed)', color: OKABE_ITO.purple, width: 2.5, dash: '2 2', points: fs.map((f) => [f.step, f.excludedLoss]) },
     ];
     return s;
-  }, [lane?.metrics, withFourier, t.train, t.test]);
+  }, [lane?.metrics, readouts, t.train, t.test]);
 
-  const eigen = latest?.eigen ?? null;
   const eigenRows = eigen ? Math.min(EIGEN_ROWS, eigen.length) : 0;
 
   const header = (

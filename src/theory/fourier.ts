@@ -34,11 +34,18 @@ import type { Task } from '../config/settings';
 import type { ModelLayout } from '../model/layout';
 import type { FloatArray } from '../reference/kernels';
 import { forward } from '../reference/mlp';
+import { evenlySpaced } from './probe';
 
 /** a frequency is key above this multiple of the equal share 1/K */
 export const KEY_FACTOR = 2;
 /** at most this many key frequencies */
 export const MAX_KEY = 6;
+/**
+ * The progress measures' losses run over at most this many training examples,
+ * evenly spread: every example of tiny and lecture (370), an estimate for paper
+ * (2,328), whose three full forward passes would cost seconds on the CPU.
+ */
+export const FOURIER_MAX_EXAMPLES = 512;
 
 export interface FourierGroup {
   /** order of the cyclic group */
@@ -278,7 +285,8 @@ export interface FourierReadout {
 
 /**
  * One Fourier measurement per instrument cadence, on the CPU from the weight
- * snapshot: three forward passes over the training set and a few p × d projections.
+ * snapshot: three forward passes over (at most FOURIER_MAX_EXAMPLES of) the
+ * training set and a few p × d projections.
  */
 export class FourierMeter {
   readonly group: FourierGroup;
@@ -289,9 +297,10 @@ export class FourierMeter {
     private readonly layout: ModelLayout,
     task: Task,
     dataset: { tokens: Uint32Array; labels: Uint32Array; trainIdx: Uint32Array },
+    maxExamples = FOURIER_MAX_EXAMPLES,
   ) {
     this.group = fourierGroup(task, layout.p);
-    const idx = dataset.trainIdx;
+    const idx = Array.from(evenlySpaced(dataset.trainIdx.length, maxExamples), (i) => dataset.trainIdx[i]);
     this.tokens = new Uint32Array(2 * idx.length);
     idx.forEach((e, i) => this.tokens.set(dataset.tokens.subarray(2 * e, 2 * e + 2), 2 * i));
     this.labels = Uint32Array.from(idx, (e) => dataset.labels[e]);

@@ -220,7 +220,7 @@ export class Runner {
       if (this.exactPacing) await m.settle();
       if (m.busy) {
         m.skipped++;
-        await m.fourierOnly(); // the Fourier view keeps the cadence (5 ms on the CPU)
+        await m.fourierOnly(); // the Fourier view keeps the cadence (a CPU readout, budgeted in measure.ts)
         return;
       }
       await m.begin();

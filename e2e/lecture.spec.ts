@@ -38,7 +38,10 @@ test('the bare URL opens the lecture preset, playing, and the theory views fill 
   await expect(page.locator('#setting-p')).toHaveValue('23', { timeout: left() });
   await expect(page.locator('#setting-instrumentEvery')).toHaveValue('25', { timeout: left() });
   await waitForStepAbove(page, 0, left());
-  for (const id of ['kernel-view', 'reservoir-view', 'fourier-view']) await expectChart(page, id, left());
+  for (const id of ['kernel-view', 'fourier-view', 'reservoir-view']) {
+    await expectChart(page, id, left());
+    console.log(`${id} holds data after ${((Date.now() - t0) / 1000).toFixed(1)} s; ${await page.getByTestId('kernel-view').locator('.cost').innerText()}`);
+  }
   const seconds = (Date.now() - t0) / 1000;
   console.log(`bare URL: kernel, channel/reservoir and Fourier views hold data after ${seconds.toFixed(1)} s`);
   expect(seconds).toBeLessThan(30);

@@ -71,8 +71,8 @@ for (const seed of seeds) {
     top6Share: r.top6Share,
     key: r.key,
   }));
-  results.push({ seed, train99: run.train99, test95: run.test95, restrictedHalf, excludedRise, fixedRestrictedHalf, fixedExcludedRise, final, series });
-  console.log(`\nseed ${seed}: 99% train at ${run.train99}, 95% held-out at ${run.test95}`);
+  results.push({ seed, train99: run.train99, test95: run.grokked, restrictedHalf, excludedRise, fixedRestrictedHalf, fixedExcludedRise, final, series });
+  console.log(`\nseed ${seed}: 99% train at ${run.train99}, 95% held-out at ${run.grokked}`);
   console.log(`step | held-out acc | train loss | restricted / excluded loss (key set of that step) | restricted / excluded loss (final key set ${final.key.join(',')}) | top-6 share | key frequencies`);
   for (const s of series.filter((_, i) => i % 4 === 0 || i === series.length - 1))
     console.log(

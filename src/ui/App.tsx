@@ -6,7 +6,8 @@
  */
 import { useEffect } from 'react';
 import { Banner, FirstVisit } from './controls/Intro';
-import { ErrorBanner, NoWebGpuPanel } from './controls/Banners';
+import { DivergedBanner, ErrorBanner, NoWebGpuPanel, RecoveryNotice, ResumeOffer } from './controls/Banners';
+import { ViewBoundary } from './ErrorBoundary';
 import { Readouts } from './controls/Readouts';
 import { SettingsPanel } from './controls/SettingsPanel';
 import { ExportBar, PresetBar, Transport } from './controls/Transport';
@@ -36,29 +37,52 @@ export function App() {
         <FirstVisit />
       </header>
       <ErrorBanner />
+      <DivergedBanner />
+      <RecoveryNotice />
+      <ResumeOffer />
       <NoWebGpuPanel />
       {story !== null ? (
         <StoryMode n={story} />
       ) : presenter ? (
         <main className="presenter-grid">
-          <CurvesView compact />
-          <FourierView spectrumOnly />
-          <KernelView compact />
-          <ReservoirView compact />
+          <ViewBoundary name="Curves">
+            <CurvesView compact />
+          </ViewBoundary>
+          <ViewBoundary name="Fourier">
+            <FourierView spectrumOnly />
+          </ViewBoundary>
+          <ViewBoundary name="Kernel">
+            <KernelView compact />
+          </ViewBoundary>
+          <ViewBoundary name="Reservoir">
+            <ReservoirView compact />
+          </ViewBoundary>
         </main>
       ) : (
         <div className="main">
           <aside className="side" aria-label="presets and settings">
             <PresetBar />
             <ExportBar />
-            <SettingsPanel />
+            <ViewBoundary name="Settings">
+              <SettingsPanel />
+            </ViewBoundary>
           </aside>
           <main className="views">
-            <CurvesView />
-            <FourierView />
-            <KernelView />
-            <ReservoirView />
-            <GateView />
+            <ViewBoundary name="Curves">
+              <CurvesView />
+            </ViewBoundary>
+            <ViewBoundary name="Fourier">
+              <FourierView />
+            </ViewBoundary>
+            <ViewBoundary name="Kernel">
+              <KernelView />
+            </ViewBoundary>
+            <ViewBoundary name="Reservoir">
+              <ReservoirView />
+            </ViewBoundary>
+            <ViewBoundary name="Gate">
+              <GateView />
+            </ViewBoundary>
           </main>
         </div>
       )}

@@ -4,6 +4,7 @@
  * scrolling. Training goes on underneath; → and ← (or the buttons) step.
  */
 import { goStory, storyStep } from './actions';
+import { ViewBoundary } from './ErrorBoundary';
 import { STORY_STEPS, type StoryViewName } from './story';
 import { useLab } from './store';
 import { CurvesView } from './views/CurvesView';
@@ -53,7 +54,9 @@ export function StoryMode({ n }: { n: number }) {
       </div>
       <div className={`story-views n${step.views.length}`}>
         {step.views.map((v) => (
-          <StoryPane key={v} name={v} />
+          <ViewBoundary key={v} name={v}>
+            <StoryPane name={v} />
+          </ViewBoundary>
         ))}
       </div>
     </main>

@@ -17,7 +17,7 @@ import type { InstrumentSnapshot } from '../theory/instruments';
 import { FourierMeter, type FourierReadout } from '../theory/fourier';
 import { modelLayout } from '../model/layout';
 import { makeDataset } from '../tasks/modular';
-import { createInstrumentHost, type InstrumentHost } from './instrumentHost';
+import { createInstrumentHost, InstrumentWorkerError, type InstrumentHost } from './instrumentHost';
 
 /** training time a skipped multiple of r may spend on a Fourier-only readout, on average */
 const FOURIER_BUDGET_MS = 100;
@@ -45,6 +45,8 @@ export class Measurer {
   private fourierMs = 0;
   private fourierSkipped = 0;
   error: string | null = null;
+  /** the error was the instruments worker dying or hanging (it is replaced on the next call) */
+  workerDied = false;
 
   constructor(
     config: RunConfig,
@@ -82,6 +84,7 @@ export class Measurer {
       })
       .catch((err: unknown) => {
         this.error = err instanceof Error ? err.message : String(err);
+        this.workerDied = err instanceof InstrumentWorkerError;
       })
       .finally(() => {
         this.running = null;

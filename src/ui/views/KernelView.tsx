@@ -14,6 +14,7 @@ import { useLab, useViewLane } from '../store';
 import { aggregateByClass, orderedOverlap } from '../../theory/rotationTracking';
 import type { RunConfig } from '../../config/settings';
 import { InstrumentCost, LanePicker, WaitingForInstruments } from './common';
+import type { InstrumentFrame } from '../../worker/instrumentFrame';
 
 const SPECTRUM_LINES = 8;
 const DEG = 180 / Math.PI;
@@ -39,12 +40,15 @@ export function fidelityMeaningful(c: Pick<RunConfig, 'opt' | 'momentum' | 'beta
   return false;
 }
 
+/** one empty list for every render before the first measurement (a fresh [] would re-run the memos) */
+const NO_FRAMES: readonly InstrumentFrame[] = [];
+
 export function KernelView({ compact = false }: { compact?: boolean }) {
   const lane = useViewLane();
   const logStep = useLab((s) => s.logStep);
   const [which, setWhich] = useState<SpectrumKey>('modes');
   const [byClass, setByClass] = useState(true);
-  const frames = lane?.frames ?? [];
+  const frames = lane?.frames ?? NO_FRAMES;
   const latest = frames[frames.length - 1];
   const showFidelity = lane ? fidelityMeaningful(lane.config) : false;
 

@@ -4,8 +4,9 @@
  * raw TeX. Without TeX the plain-text formula is shown as it is.
  */
 import { useEffect, useRef, useState } from 'react';
+import type Katex from 'katex';
 
-let katexLoad: Promise<typeof import('katex')['default']> | null = null;
+let katexLoad: Promise<typeof Katex> | null = null;
 function loadKatex() {
   katexLoad ??= Promise.all([import('katex'), import('katex/dist/katex.min.css')]).then(([m]) => m.default);
   return katexLoad;

@@ -13,7 +13,11 @@ import { chartTheme, magnitudeColor, OKABE_ITO } from '../charts/theme';
 import { thin } from '../grok';
 import { useLab, useViewLane } from '../store';
 import type { FourierReadout } from '../../theory/fourier';
+import type { InstrumentFrame } from '../../worker/instrumentFrame';
 import { WaitingForInstruments } from './common';
+
+/** one empty list before the first measurement (a fresh [] would re-run the memos every render) */
+const NO_FRAMES: readonly InstrumentFrame[] = [];
 
 /** columns of the spectrum-over-time heatmap */
 const TIME_COLUMNS = 48;
@@ -41,7 +45,7 @@ export function FourierView({ compact = false, spectrumOnly = false }: { compact
   const presenter = useLab((s) => s.presenter);
   const t = chartTheme(presenter);
   const [layer, setLayer] = useState<Layer>('embed');
-  const frames = lane?.frames ?? [];
+  const frames = lane?.frames ?? NO_FRAMES;
   // readouts from full measurements and from the multiples of r the kernel instruments skipped, in step order
   const lightFourier = lane?.fourier;
   const readouts = useMemo(() => {

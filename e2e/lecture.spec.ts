@@ -6,16 +6,18 @@
  * violations on any preset or story screen; every control is reachable by Tab.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { STORY_STEPS } from '../src/ui/story';
 import { PRESETS } from '../src/config/presets';
 import { collectPageErrors, waitForStepAbove } from './helpers';
 
-const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+// evaluated through the DevTools protocol, which the page's CSP (script-src 'self') does not govern, unlike an injected <script>
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 /** axe-core's violations on the page as it is now: rule id and the first offending selectors */
 async function axeViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: axePath });
+  await page.evaluate(axeSource);
   const result = await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe;
     return axe.run(document);

@@ -230,8 +230,8 @@ export class Instruments {
   private origin: Origin | null = null;
   private restartPending = true;
 
-  constructor(config: Pick<RunConfig, 'seed' | 'probeTrain' | 'probeTest'>, dataset: Dataset, layout: ModelLayout, options: Partial<InstrumentOptions> = {}) {
-    this.options = { ...DEFAULT_INSTRUMENT_OPTIONS, ...options };
+  constructor(config: Pick<RunConfig, 'seed' | 'probeTrain' | 'probeTest'> & Partial<Pick<RunConfig, 'integrator'>>, dataset: Dataset, layout: ModelLayout, options: Partial<InstrumentOptions> = {}) {
+    this.options = { ...DEFAULT_INSTRUMENT_OPTIONS, ...(config.integrator ? { integrator: config.integrator } : {}), ...options };
     this.layout = layout;
     const p = layout.p;
     this.probe = chooseProbe(dataset, config);

@@ -270,6 +270,15 @@ export class Instruments {
     this.gramian = new DissipationGramian(mG * (p - 1), this.gTest.length * p);
   }
 
+  /**
+   * The top-k eigenvectors of K_c from the latest measurement (rows of length `dim`,
+   * rotation view), for the Fourier view (src/theory/fourier.ts); null before the first.
+   */
+  latestEigenvectors(): { vectors: Float64Array; dim: number } | null {
+    const V = this.warm.Kc;
+    return V ? { vectors: V, dim: this.view === 'full' ? this.probe.train.examples.length * this.layout.p : this.probe.train.examples.length } : null;
+  }
+
   /** Makes the next measurement the Gramian's start s (P = I, W = 0, G_Q = 0). */
   restartGramian(): void {
     this.restartPending = true;

@@ -36,6 +36,18 @@ export interface Checkpoint {
   lanes: { state: TrainerState; metrics: MetricsRow[]; events: RunEvent[] }[];
 }
 
+/** puts a checkpoint into the fresh lanes start() made: weights, optimizer state, history, events (plus `extra`) */
+function loadCheckpoint(cp: Checkpoint, extra: RunEvent[] = []): (l: Lane) => void {
+  return (l) => {
+    const saved = cp.lanes[l.index];
+    l.trainer.loadState(saved.state);
+    l.metrics = saved.metrics.slice();
+    l.lastGoodStep = cp.step;
+    l.priorEvents = [...saved.events, ...extra];
+    l.resetRate();
+  };
+}
+
 export type Post = (e: WorkerEvent, transfer?: Transferable[]) => void;
 
 export class Runner {
@@ -196,20 +208,7 @@ export class Runner {
     const lr = this.restoreLr(lrFactor);
     const config = { ...base, lr };
     const step = cp?.step ?? 0;
-    await this.start(
-      config,
-      cp
-        ? (l) => {
-            const saved = cp.lanes[l.index];
-            l.trainer.loadState(saved.state);
-            l.metrics = saved.metrics.slice();
-            l.lastGoodStep = cp.step;
-            l.priorEvents = [...saved.events, { step: cp.step, kind: 'hyper', from: `lr=${base.lr}`, to: `lr=${lr}` }];
-            l.resetRate();
-          }
-        : undefined,
-      true,
-    );
+    await this.start(config, cp ? loadCheckpoint(cp, [{ step: cp.step, kind: 'hyper', from: `lr=${base.lr}`, to: `lr=${lr}` }]) : undefined, true);
     this.checkpoints = this.checkpoints.filter((c) => c.step <= step);
     this.post({ type: 'restored', step, config, reason: 'diverged', message: `restored step ${step} with learning rate ${lr} (was ${base.lr})` });
   }
@@ -232,20 +231,7 @@ export class Runner {
     const config = cp?.config ?? this.config ?? this.lanes[0].config;
     if (++this.recoveries > MAX_RECOVERIES) this.forceCpu = `the GPU device was lost ${MAX_RECOVERIES} times in a row (${reason})`;
     this.playing = false;
-    await this.start(
-      config,
-      cp
-        ? (l) => {
-            const saved = cp.lanes[l.index];
-            l.trainer.loadState(saved.state);
-            l.metrics = saved.metrics.slice();
-            l.lastGoodStep = cp.step;
-            l.priorEvents = saved.events.slice();
-            l.resetRate();
-          }
-        : undefined,
-      true,
-    );
+    await this.start(config, cp ? loadCheckpoint(cp) : undefined, true);
     const step = cp?.step ?? 0;
     this.post({ type: 'restored', step, config, reason: 'device-lost', message: `${reason} — rebuilt on ${this.lanes[0]?.trainer.info.adapter ?? 'a new device'} and resumed from the checkpoint at step ${step}` });
     if (wasPlaying) {

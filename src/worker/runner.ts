@@ -362,7 +362,7 @@ export class Runner {
       if (gen !== this.generation) return;
       if (await this.deviceWasLost()) {
         // recover() starts a new generation: this tick's finally must not reschedule the old one
-        void this.recover(err);
+        void this.recover(err).catch((e: unknown) => this.post({ type: 'error', source: 'train', message: `could not recover from the lost device: ${e instanceof Error ? e.message : String(e)}` }));
         return;
       }
       this.playing = false;

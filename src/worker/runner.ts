@@ -10,6 +10,7 @@ import type { RunConfig } from '../config/settings';
 import type { LiveSettings, MetricsRow, RunEvent, TrainerState } from '../model/trainer';
 import type { Variant } from '../model/variant';
 import { gpuResources } from '../engine/resources';
+import { HISTORY_CAPS } from '../util/bounded';
 import { createTrainer } from './backend';
 import { Lane } from './lane';
 import { laneConfigs } from './lanes';
@@ -448,7 +449,8 @@ export class Runner {
         playing: this.playing,
         metrics: rows,
         gateOpenByTensor: l.config.gate === 'off' ? null : (last?.gateOpenByTensor ?? null),
-        events: l.events,
+        // the newest markers only: a run file may bring 2,000 events, and this goes out every 50 ms
+        events: l.events.slice(-HISTORY_CAPS.events),
         instruments: l.measurer?.take() ?? null,
         instrumentSkips: l.measurer?.skipped ?? 0,
         masks: l.masks,

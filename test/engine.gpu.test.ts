@@ -99,4 +99,42 @@ describe('GPU engine vs reference, 50 steps', () => {
     for (let i = 0; i < 5; i++) expect(Math.abs(gRows[i].trainLoss - rRows[i].trainLoss)).toBeLessThan(2e-5);
     g.destroy();
   });
+
+  it('divergence: the metrics kernel flags lr = 1e6 in the rows the host reads anyway, as the reference does; a sane run never', async () => {
+    const { ctx } = await gpu();
+    const cfg = { ...base, lr: 1e6, evalEvery: 5 };
+    const g = await GpuTrainer.create(cfg, ctx, nodeShaderSources());
+    const r = new ReferenceTrainer(cfg);
+    g.train(30);
+    r.train(30);
+    await g.flush();
+    const gFlag = g.drainMetrics().map((x) => (x.nonFinite ?? 0) > 0);
+    const rFlag = r.drainMetrics().map((x) => (x.nonFinite ?? 0) > 0);
+    g.destroy();
+    // Adam moves every weight by ~η = 1e6 per step: logits overflow float32 within a few steps
+    expect(gFlag.some(Boolean)).toBe(true);
+    expect(rFlag.some(Boolean)).toBe(true);
+    // once non-finite, always non-finite (NaN is absorbing through the optimizer)
+    expect(gFlag.slice(gFlag.indexOf(true)).every(Boolean)).toBe(true);
+    const healthy = await race(base, 20);
+    expect(healthy.gRows.every((x) => x.nonFinite === undefined)).toBe(true);
+  });
+
+  it('a destroyed trainer gives back every buffer it made, and the device-lost flag follows device.destroy()', async () => {
+    const { gpuResources } = await import('../src/engine/resources');
+    const { nodeGpuContext } = await import('../src/engine/node');
+    const before = gpuResources.buffers;
+    const own = await nodeGpuContext(); // a device of its own: this test destroys it
+    const g = await GpuTrainer.create(base, own, nodeShaderSources());
+    expect(gpuResources.buffers).toBeGreaterThan(before);
+    g.train(3);
+    await g.flush();
+    g.loseDevice();
+    await own.device.lost;
+    expect(g.deviceLost).toBe(true);
+    expect(g.lostReason).toMatch(/GPU device lost \(destroyed\)/);
+    expect(() => g.train(1)).toThrow(/GPU device lost/);
+    g.destroy();
+    expect(gpuResources.buffers).toBe(before);
+  });
 });

@@ -118,6 +118,13 @@ export function addRunError(message: string, source: NoticeSource = 'page'): voi
   useLab.setState((s) => ({ runErrors: [...s.runErrors.filter((n) => n.message !== message), { id: ++noticeId, source, message }].slice(-20) }));
 }
 
+/** the worker sends the newest events only, so equal length alone cannot tell a new one apart */
+function sameEvents(a: readonly RunEvent[], b: readonly RunEvent[]): boolean {
+  const x = a[a.length - 1];
+  const y = b[b.length - 1];
+  return a.length === b.length && (x === y || (x !== undefined && y !== undefined && x.step === y.step && x.kind === y.kind && x.to === y.to && x.from === y.from));
+}
+
 /** older frames keep only what the time-series charts read */
 function stripHeavy(f: InstrumentFrame): InstrumentFrame {
   return { ...f, heightField: [], overlap: [], probeLabels: [], gramian: f.gramian && { ...f.gramian, predicted: [], actual: [] }, fourier: f.fourier && { ...f.fourier, eigen: null } };
@@ -155,7 +162,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
           stepsPerSec: e.stepsPerSec,
           // keep references when nothing changed, so views that select them skip a render
           config: JSON.stringify(old.config) === JSON.stringify(e.config) ? old.config : e.config,
-          events: e.events.length === old.events.length ? old.events : e.events.slice(-HISTORY_CAPS.events),
+          events: sameEvents(old.events, e.events) ? old.events : e.events.slice(-HISTORY_CAPS.events),
           metrics: e.metrics.length > 0 ? appendBounded(old.metrics, e.metrics, HISTORY_CAPS.metrics) : old.metrics,
           frames,
           instrumentSkips: e.instrumentSkips,

@@ -68,7 +68,11 @@ export class Lane {
       while (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight.shift();
       if (this.destroyed) return;
       this.trainer.train(n);
-      this.inFlight.push(this.trainer.flush());
+      const done = this.trainer.flush();
+      // marked handled: a lost device rejects every frame in flight, and a lane torn down
+      // for recovery never awaits the rest (the tick that awaits one still sees the error)
+      done.catch(() => undefined);
+      this.inFlight.push(done);
     } else {
       this.trainer.train(n);
     }

@@ -63,12 +63,13 @@ export async function runTraining(config: RunConfig, o: RunOptions): Promise<Run
         throw new DivergedError(`training diverged: the training loss is ${r.trainLoss} at step ${r.step} (try a smaller --lr)`);
       }
       rows.push(r);
-      if (train99 === null && r.trainAcc >= 0.99) train99 = r.step;
-      if (test95 === null && r.testAcc >= 0.95) test95 = r.step;
+      // accuracy targets exist for the modular tasks only (null for regress)
+      if (train99 === null && r.trainAcc !== null && r.trainAcc >= 0.99) train99 = r.step;
+      if (test95 === null && r.testAcc !== null && r.testAcc >= 0.95) test95 = r.step;
     }
     const secs = (performance.now() - t0) / 1000;
     await o.onProgress?.(trainer.step, rows[rows.length - 1], trainer.step / secs);
-    if (o.stopAtTestAcc !== undefined && rows.length > 0 && rows[rows.length - 1].testAcc >= o.stopAtTestAcc) break;
+    if (o.stopAtTestAcc !== undefined && rows.length > 0 && (rows[rows.length - 1].testAcc ?? 0) >= o.stopAtTestAcc) break;
   }
   if (trainer.step % config.evalEvery !== 0) {
     trainer.evaluate();

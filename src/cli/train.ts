@@ -1,6 +1,7 @@
 /** `grokscope train`: one run, progress on stderr, summary JSON on stdout, run file and CSV on request. */
 import { writeFileSync } from 'node:fs';
 import { modelLayout } from '../model/layout';
+import { progressText } from '../model/run';
 import { buildRunFile } from '../model/runfile';
 import { metricsCsv } from './csv';
 import { configFromArgs, floatOption, intOption, parseArgs } from './flags';
@@ -30,7 +31,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     onProgress: quiet
       ? undefined
       : (step, r, sps) => {
-          const acc = r ? `train ${(100 * r.trainAcc).toFixed(1)}%  held-out ${(100 * r.testAcc).toFixed(1)}%  loss ${r.trainLoss.toFixed(4)}` : '';
+          const acc = r ? `${progressText(r)}  loss ${r.trainLoss.toFixed(4)}` : '';
           process.stderr.write(`\rstep ${step}/${steps}  ${acc}  ${sps.toFixed(1)} steps/s   `);
         },
   });

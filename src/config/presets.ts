@@ -33,6 +33,12 @@ export const PRESETS: readonly Preset[] = [
     blurb: 'a+b mod 23 with 20% of training labels wrong: where does the noise go, channel or reservoir?',
     config: { task: 'add', p: 23, train: 0.7, noise: 0.2, embed: 32, width: 64, depth: 1, lr: 1e-2, wd: 1, evalEvery: 10, instrumentEvery: 25 },
   },
+  {
+    name: 'regress',
+    title: 'Regression',
+    blurb: 'a random teacher on 11×11 pairs, noisy targets (σ = 0.5), squared loss: the network interpolates the noise; sweep --widths crosses P ≈ n·k',
+    config: { task: 'regress', p: 11, train: 0.5, noise: 0, noiseStd: 0.5, teacherSeed: 1, embed: 8, width: 64, depth: 1, lr: 1e-2, wd: 0, evalEvery: 20, instrumentEvery: 100 },
+  },
 ];
 
 export function presetConfig(name: string): RunConfig | undefined {

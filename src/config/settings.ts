@@ -4,7 +4,8 @@
  * Playground's state.ts, but a bad value is reported, never turned into NaN).
  */
 
-export const TASKS = ['add', 'sub', 'mul', 'div'] as const;
+/** The modular tasks a∘b mod p, and `regress`: a fixed random teacher network on the same (a, b) pairs (src/tasks/regression.ts). */
+export const TASKS = ['add', 'sub', 'mul', 'div', 'regress'] as const;
 export const ACTIVATIONS = ['relu', 'gelu', 'quadratic'] as const;
 export const OPTIMIZERS = ['sgd', 'adamw', 'cautious', 'grokfast'] as const;
 /** Gate variants (THEORY.md "The gate"). `stream` is the soft streaming mask, `stream-hard` its hard form. */
@@ -21,8 +22,12 @@ export interface RunConfig {
   p: number;
   /** fraction of all pairs used for training, in (0, 1) */
   train: number;
-  /** fraction of training labels replaced by wrong ones, in [0, 1) */
+  /** fraction of training labels replaced by wrong ones, in [0, 1) (modular tasks only) */
   noise: number;
+  /** regression: std of the Gaussian noise added to training targets, in units of the teacher outputs' std (1) */
+  noiseStd: number;
+  /** regression: seed of the teacher network, independent of `seed` (student init, split, noise) */
+  teacherSeed: number;
   /** embedding size d */
   embed: number;
   width: number;
@@ -73,10 +78,12 @@ interface EnumSpec extends Common {
 export type SettingSpec = NumberSpec | EnumSpec;
 
 export const SETTINGS: readonly SettingSpec[] = [
-  { key: 'task', kind: 'enum', values: TASKS, default: 'add', help: 'operation a∘b mod p (div = a·b⁻¹, b ≠ 0)' },
+  { key: 'task', kind: 'enum', values: TASKS, default: 'add', help: 'operation a∘b mod p (div = a·b⁻¹, b ≠ 0), or regress: a random teacher network, squared loss' },
   { key: 'p', kind: 'int', default: 23, min: 5, max: 113, help: 'modulus p, a prime in 5..113' },
   { key: 'train', kind: 'float', default: 0.7, min: 0, max: 1, minExclusive: true, maxExclusive: true, help: 'training fraction of all pairs, in (0, 1)' },
-  { key: 'noise', kind: 'float', default: 0, min: 0, max: 1, maxExclusive: true, help: 'fraction of training labels replaced by wrong ones, in [0, 1)' },
+  { key: 'noise', kind: 'float', default: 0, min: 0, max: 1, maxExclusive: true, help: 'fraction of training labels replaced by wrong ones, in [0, 1) (modular tasks)' },
+  { key: 'noiseStd', kind: 'float', default: 0, min: 0, max: 10, help: 'regress: Gaussian noise on training targets, std relative to the teacher outputs (std 1)' },
+  { key: 'teacherSeed', kind: 'int', default: 1, min: 0, max: 2 ** 31 - 1, help: 'regress: seed of the teacher network (independent of seed)' },
   { key: 'embed', kind: 'int', default: 32, min: 1, max: 512, help: 'embedding size d' },
   { key: 'width', kind: 'int', default: 64, min: 8, max: 512, help: 'hidden width, 8..512' },
   { key: 'depth', kind: 'int', default: 1, min: 1, max: 3, help: 'hidden layers, 1..3' },
@@ -159,7 +166,10 @@ export function toFlat(c: RunConfig): Record<string, number | string> {
 export function crossCheck(c: RunConfig): SettingError[] {
   const errors: SettingError[] = [];
   if (!isPrime(c.p)) errors.push({ key: 'p', value: String(c.p), message: `p=${c.p} is not prime (modular arithmetic needs a field: try 23, 47 or 97)` });
-  const n = c.task === 'div' ? c.p * (c.p - 1) : c.p * c.p;
+  const n = exampleCount(c.task, c.p);
+  // one noise setting per meaning: a flip fraction means nothing for real-valued targets, a std nothing for labels
+  if (c.task === 'regress' && c.noise > 0) errors.push({ key: 'noise', value: String(c.noise), message: `noise=${c.noise} flips class labels; the regress task has none (use noiseStd for Gaussian target noise)` });
+  if (c.task !== 'regress' && c.noiseStd > 0) errors.push({ key: 'noiseStd', value: String(c.noiseStd), message: `noiseStd=${c.noiseStd} is target noise of the regress task; ${c.task} uses noise (a fraction of flipped labels)` });
   const nTrain = Math.round(c.train * n);
   if (nTrain < 2 || nTrain >= n) errors.push({ key: 'train', value: String(c.train), message: `train=${c.train} leaves ${nTrain} of ${n} pairs for training; need at least 2 and at least one held out` });
   if (c.batch > 0 && c.batch > nTrain) errors.push({ key: 'batch', value: String(c.batch), message: `batch=${c.batch} exceeds the ${nTrain} training pairs (use 0 for full batch)` });
@@ -239,7 +249,7 @@ export function diffSettings(c: RunConfig, base: RunConfig = defaultConfig()): [
   return SETTINGS.filter((s) => a[s.key] !== b[s.key]).map((s) => [s.key, String(a[s.key])]);
 }
 
-/** Number of examples of the task: p² pairs, or p(p−1) for division (b ≠ 0). */
+/** Number of examples of the task: p² pairs, or p(p−1) for division (b ≠ 0); regress uses all p² pairs. */
 export function exampleCount(task: Task, p: number): number {
   return task === 'div' ? p * (p - 1) : p * p;
 }

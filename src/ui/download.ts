@@ -1,4 +1,5 @@
 /** Downloads: run files, CSV of metrics, PNG of a chart (SVG and canvas layers composited). */
+import { METRIC_COLUMNS, metricCells } from '../model/run';
 import type { MetricsRow } from '../model/trainer';
 
 export function downloadBlob(blob: Blob, filename: string): void {
@@ -18,13 +19,13 @@ export function downloadText(text: string, filename: string, type: string): void
 
 export function metricsCsv(lanes: { label: string; metrics: MetricsRow[]; tensors: string[] }[]): string {
   const tensorCols = lanes[0]?.tensors.map((t) => `gateOpen[${t}]`) ?? [];
-  const head = ['lane', 'step', 'trainLoss', 'trainAcc', 'testLoss', 'testAcc', 'flippedAcc', 'gateOpen', ...tensorCols];
+  const head = ['lane', ...METRIC_COLUMNS, ...tensorCols];
   const lines = [head.join(',')];
   const num = (v: number | null) => (v === null ? '' : String(v));
   for (const l of lanes)
     for (const r of l.metrics)
       lines.push(
-        [JSON.stringify(l.label), r.step, r.trainLoss, r.trainAcc, r.testLoss, r.testAcc, num(r.flippedAcc), num(r.gateOpen), ...(r.gateOpenByTensor ?? tensorCols.map(() => null)).map(num)].join(','),
+        [JSON.stringify(l.label), ...metricCells(r), ...(r.gateOpenByTensor ?? tensorCols.map(() => null)).map(num)].join(','),
       );
   return lines.join('\n') + '\n';
 }

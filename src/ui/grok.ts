@@ -9,9 +9,10 @@ export const MEMORISED_ACC = 0.99;
 export const GROKKED_ACC = 0.95;
 
 export function grokSteps(rows: readonly MetricsRow[]): { memorised: number | null; grokked: number | null } {
-  const i = rows.findIndex((r) => r.trainAcc >= MEMORISED_ACC);
+  // accuracy is null for the regress task: no memorised / grokked markers there
+  const i = rows.findIndex((r) => r.trainAcc !== null && r.trainAcc >= MEMORISED_ACC);
   if (i < 0) return { memorised: null, grokked: null };
-  for (let j = i; j < rows.length; j++) if (rows[j].testAcc >= GROKKED_ACC) return { memorised: rows[i].step, grokked: rows[j].step };
+  for (let j = i; j < rows.length; j++) if ((rows[j].testAcc ?? 0) >= GROKKED_ACC) return { memorised: rows[i].step, grokked: rows[j].step };
   return { memorised: rows[i].step, grokked: null };
 }
 

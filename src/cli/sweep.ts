@@ -38,8 +38,12 @@ interface RunRecord {
 }
 
 export async function sweepCommand(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, ['variants', 'seeds', 'lrs', 'steps', 'out', 'csv'], ['quiet']);
+  const args = parseArgs(argv, ['variants', 'seeds', 'lrs', 'steps', 'out', 'csv', 'widths'], ['quiet']);
   const base = configFromArgs(args);
+  if (args.extra.has('widths')) {
+    const { widthSweepCommand } = await import('./widthSweep');
+    return widthSweepCommand(args, base, numberList(args.extra.get('seeds') ?? '1,2,3', 'seeds', true));
+  }
   const variants = parseVariants(args.extra.get('variants') ?? 'adamw,adamw+exact-hard,adamw+exact-soft,adamw+stream,cautious,grokfast');
   const seeds = numberList(args.extra.get('seeds') ?? '1,2,3,4,5', 'seeds', true);
   const lrs = args.extra.has('lrs') ? numberList(args.extra.get('lrs')!, 'lrs', false) : [base.lr];

@@ -11,7 +11,7 @@ import { useLab } from '../store';
 
 /** display groups; any setting not named here lands in "More", so the table stays the source */
 const GROUPS: [string, string[]][] = [
-  ['Task', ['task', 'p', 'train', 'noise']],
+  ['Task', ['task', 'p', 'train', 'noise', 'noiseStd', 'teacherSeed']],
   ['Model', ['embed', 'width', 'depth', 'act']],
   ['Optimizer', ['opt', 'lr', 'wd', 'momentum', 'batch', 'beta1', 'beta2', 'eps']],
   ['Gate', ['gate', 'softness']],

@@ -43,6 +43,9 @@ describe('grokscope sweep --widths', () => {
     const t = run(['train', '--preset', 'regress', '--noise', '0.1']);
     expect(t.status).toBe(2);
     expect(t.stderr).toContain('--noise');
+    const s = run(['train', '--preset', 'regress', '--stop-at', '0.9']);
+    expect(s.status).toBe(2);
+    expect(s.stderr).toContain('--stop-at');
   });
 
   it('one run per width and seed, with P, n·k and MSE in table and CSV', () => {

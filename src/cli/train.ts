@@ -4,7 +4,7 @@ import { modelLayout } from '../model/layout';
 import { progressText } from '../model/run';
 import { buildRunFile } from '../model/runfile';
 import { metricsCsv } from './csv';
-import { configFromArgs, floatOption, intOption, parseArgs } from './flags';
+import { configFromArgs, floatOption, intOption, parseArgs, UsageError } from './flags';
 import { cliGpu, runTraining } from './session';
 
 export const TRAIN_OPTIONS = ['steps', 'out', 'csv', 'stop-at'] as const;
@@ -14,6 +14,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const config = configFromArgs(args);
   const steps = intOption(args, 'steps', 3000, 0, 10_000_000);
   const stopAt = args.extra.has('stop-at') ? floatOption(args, 'stop-at', 1, 0, 1) : undefined;
+  if (stopAt !== undefined && config.task === 'regress') throw new UsageError('--stop-at is a held-out accuracy; the regress task has none (it reports MSE)');
   const quiet = args.bools.has('quiet');
   const gpu = await cliGpu();
   if (!quiet) process.stderr.write(`adapter: ${gpu.adapterName}\n`);
@@ -50,8 +51,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
     steps: t.step,
     seconds: Number(result.seconds.toFixed(2)),
     stepsPerSec: Number(result.stepsPerSec.toFixed(2)),
-    stepsToTrain99: result.train99,
-    stepsToTest95: result.test95,
+    // accuracy milestones exist for the modular tasks only (regress reports MSE in `final`)
+    ...(config.task === 'regress' ? {} : { stepsToTrain99: result.train99, stepsToTest95: result.test95 }),
     final: last ?? null,
   };
   process.stdout.write(JSON.stringify(summary, null, 2) + '\n');

@@ -11,10 +11,9 @@ import { GpuTrainer } from '../src/engine/trainer';
 import { initParams, modelLayout } from '../src/model/layout';
 import * as ref from '../src/reference/kernels';
 import { lossAndGrad } from '../src/reference/mlp';
-import { ReferenceTrainer } from '../src/reference/trainer';
 import { makeDataset } from '../src/tasks/modular';
 import { Rng } from '../src/util/rng';
-import { expectClose, gpu, runKernel, u32s } from './gpu';
+import { expectClose, gpu, raceGpuVsReference, runKernel, u32s } from './gpu';
 
 const U = 2 ** -24; // float32 unit roundoff
 
@@ -40,26 +39,6 @@ describe('loss.wgsl squared', () => {
 
 const base: RunConfig = { ...defaultConfig(), task: 'regress', p: 11, train: 0.5, noiseStd: 0.5, embed: 8, width: 16, depth: 1, evalEvery: 10, seed: 3, wd: 0 };
 
-async function race(cfg: RunConfig, steps = 50) {
-  const { ctx } = await gpu();
-  const g = await GpuTrainer.create(cfg, ctx, nodeShaderSources());
-  const r = new ReferenceTrainer(cfg);
-  g.train(steps);
-  r.train(steps);
-  await g.flush();
-  const gRows = g.drainMetrics();
-  const rRows = r.drainMetrics();
-  const st = await g.readState();
-  g.destroy();
-  let num = 0;
-  let den = 0;
-  for (let j = 0; j < st.params.length; j++) {
-    num += (st.params[j] - r.w[j]) ** 2;
-    den += r.w[j] ** 2;
-  }
-  return { gRows, rRows, relW: Math.sqrt(num / den) };
-}
-
 /**
  * Tolerances, as in engine.gpu.test.ts: float32 dot products of ≤ 2·width = 32 terms
  * carry ≤ (K+2)·u ≈ 2e-6 relative error; the loss ½‖u − y‖² (≈ 0.6 per example at
@@ -75,7 +54,7 @@ describe('GPU engine vs reference on the regress task, 50 steps', () => {
   ];
   for (const { name, over } of cases)
     it(name, async () => {
-      const { gRows, rRows, relW } = await race({ ...base, ...over });
+      const { gRows, rRows, relW } = await raceGpuVsReference({ ...base, ...over });
       expect(gRows.map((r) => r.step)).toEqual([10, 20, 30, 40, 50]);
       for (let i = 0; i < gRows.length; i++) {
         const [g, r] = [gRows[i], rRows[i]];

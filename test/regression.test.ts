@@ -10,10 +10,11 @@ import { presetConfig } from '../src/config/presets';
 import { initParams, modelLayout } from '../src/model/layout';
 import { buildRunFile, parseRunFile } from '../src/model/runfile';
 import { metricsCsv } from '../src/cli/csv';
-import { forward, lossAndGrad, lossOnly } from '../src/reference/mlp';
+import { forward, lossAndGrad } from '../src/reference/mlp';
 import { ReferenceTrainer } from '../src/reference/trainer';
 import { makeDataset } from '../src/tasks/modular';
 import { splitTargets } from '../src/tasks/regression';
+import { expectFiniteDifferences, expectSquaredGradientsPerExample } from './gradcheck';
 
 const cfg: RunConfig = { ...defaultConfig(), task: 'regress', p: 7, train: 0.5, noiseStd: 0.5, teacherSeed: 4, embed: 4, width: 8, wd: 0, seed: 2 };
 
@@ -111,46 +112,9 @@ describe('squared loss, float64', () => {
     expect(Math.abs(lg.acc - (2 * phi) / k)).toBeLessThan(1e-12);
   });
 
-  it('matches central finite differences', () => {
-    const h = 1e-5; // as in gradients.test.ts: truncation h²|f'''| and rounding u|f|/h both ~1e-10
-    let checked = 0;
-    for (let kk = 0; kk < layout.totalSize; kk++) {
-      if (!layout.tensors.some((t) => kk >= t.offset && kk < t.offset + t.size)) continue;
-      const w0 = w[kk];
-      w[kk] = w0 + h;
-      const fp = lossOnly(layout, w, tokens, targets, n);
-      w[kk] = w0 - h;
-      const fm = lossOnly(layout, w, tokens, targets, n);
-      w[kk] = w0;
-      const f0 = lossOnly(layout, w, tokens, targets, n);
-      if (Math.abs((fp - f0) / h - (f0 - fm) / h) > 1e-3) continue; // a relu kink
-      const fd = (fp - fm) / (2 * h);
-      const g = lossAndGrad(layout, w, tokens, targets, n).grad[kk];
-      expect(Math.abs(g - fd)).toBeLessThan(1e-7 + 1e-6 * Math.abs(fd));
-      checked++;
-    }
-    expect(checked).toBeGreaterThan(layout.paramCount * 0.8);
-  });
+  it('matches central finite differences', () => expectFiniteDifferences(layout, w, tokens, targets, n));
 
-  it('Σ(g_i/b)² equals the sum over explicit per-example gradients of ½‖u_i − y_i‖²', () => {
-    const { grad, sq } = lossAndGrad(layout, w, tokens, targets, n, true);
-    const sumSq = new Float64Array(layout.totalSize);
-    const mean = new Float64Array(layout.totalSize);
-    for (let i = 0; i < n; i++) {
-      const gi = lossAndGrad(layout, w, tokens.subarray(2 * i, 2 * i + 2), targets.subarray(i * k, (i + 1) * k), 1).grad;
-      for (let j = 0; j < gi.length; j++) {
-        sumSq[j] += (gi[j] / n) ** 2;
-        mean[j] += gi[j] / n;
-      }
-    }
-    let nonzero = 0;
-    for (let j = 0; j < layout.totalSize; j++) {
-      expect(Math.abs(sq![j] - sumSq[j])).toBeLessThan(1e-14 + 1e-10 * sumSq[j]);
-      expect(Math.abs(grad[j] - mean[j])).toBeLessThan(1e-14 + 1e-10 * Math.abs(mean[j]));
-      if (sumSq[j] > 1e-8) nonzero++;
-    }
-    expect(nonzero).toBeGreaterThan(layout.paramCount / 2);
-  });
+  it('Σ(g_i/b)² equals the sum over explicit per-example gradients of ½‖u_i − y_i‖²', () => expectSquaredGradientsPerExample(layout, w, tokens, targets, n));
 });
 
 describe('regress runs', () => {

@@ -3,10 +3,10 @@
  * held-out and train error (median over seeds, min–max bar) against P/(n·k) on a log
  * axis, the interpolation threshold P = n·k marked, and — where the runs recorded it —
  * the noise's energy share in the signal channel on a second axis [0, 1].
- * Usage: npx tsx bench/plot-double-descent.ts out.svg "title" label=sweep.csv [label=sweep.csv …]
+ * Usage: npx tsx bench/plot-double-descent.ts out.svg "title" label=sweep.csv [label=sweep.json …]
  */
 import { readFileSync } from 'node:fs';
-import { spread, WIDTH_CSV_HEADER } from '../src/cli/widthSweep';
+import { parseWidthSweep, widthPoints, type Spread, type WidthPoint } from '../src/model/widthSweep';
 import { writeFigure } from './svg';
 
 const [out, title, ...inputs] = process.argv.slice(2);
@@ -14,29 +14,11 @@ if (!out || inputs.length === 0) {
   console.error('usage: plot-double-descent.ts out.svg "title" label=sweep.csv …');
   process.exit(2);
 }
-interface Point {
-  ratio: number;
-  test: ReturnType<typeof spread>;
-  train: ReturnType<typeof spread>;
-  noise: ReturnType<typeof spread>;
-}
-const cols = WIDTH_CSV_HEADER.split(',');
-const col = (name: string) => cols.indexOf(name);
+type Point = WidthPoint & { ratio: number };
 const sets = inputs.map((arg) => {
-  const [label, file] = arg.split('=');
-  const lines = readFileSync(file, 'utf8').trim().split('\n');
-  if (lines[0] !== WIDTH_CSV_HEADER) throw new Error(`${file}: not a sweep --widths CSV (header ${lines[0]})`);
-  const rows = lines.slice(1).map((l) => l.split(','));
-  const byWidth = new Map<string, string[][]>();
-  for (const r of rows) byWidth.set(r[col('width')], [...(byWidth.get(r[col('width')]) ?? []), r]);
-  const num = (s: string) => (s === '' ? null : Number(s));
-  const points: Point[] = [...byWidth.values()].map((rs) => ({
-    ratio: Number(rs[0][col('params')]) / Number(rs[0][col('outputs')]),
-    test: spread(rs.map((r) => num(r[col('testError')]))),
-    train: spread(rs.map((r) => num(r[col('trainError')]))),
-    noise: spread(rs.map((r) => num(r[col('noiseShare')]))),
-  }));
-  points.sort((a, b) => a.ratio - b.ratio);
+  const eq = arg.lastIndexOf('='); // labels may hold '=' (σ=0.5=file.csv)
+  const [label, file] = [arg.slice(0, eq), arg.slice(eq + 1)];
+  const points: Point[] = widthPoints(parseWidthSweep(readFileSync(file, 'utf8'))).map((w) => ({ ...w, ratio: w.params / w.outputs }));
   return { label, points };
 });
 
@@ -74,7 +56,7 @@ const path = (pts: [number, number][]) => pts.map(([px, py], i) => `${i ? 'L' : 
 sets.forEach((s, i) => {
   const c = colors[i % colors.length];
   const name = sets.length > 1 ? `${s.label}: ` : '';
-  const med = (f: (p: Point) => ReturnType<typeof spread>, yy: (v: number) => number) => s.points.filter((p) => f(p).median !== null).map((p) => [x(p.ratio), yy(f(p).median!)] as [number, number]);
+  const med = (f: (p: Point) => Spread, yy: (v: number) => number) => s.points.filter((p) => f(p).median !== null).map((p) => [x(p.ratio), yy(f(p).median!)] as [number, number]);
   for (const p of s.points)
     if (p.test.min !== null) parts.push(`<line x1="${x(p.ratio)}" x2="${x(p.ratio)}" y1="${y(p.test.min)}" y2="${y(p.test.max!)}" stroke="${c}" stroke-width="1.5" opacity="0.6"/>`);
   parts.push(`<path d="${path(med((p) => p.test, y))}" fill="none" stroke="${c}" stroke-width="2.5"/>`);

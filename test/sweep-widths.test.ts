@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { presetConfig } from '../src/config/presets';
-import { capacity, noiseShareInChannel, spread, WIDTH_CSV_HEADER } from '../src/cli/widthSweep';
+import { capacity, noiseShareInChannel, parseWidthSweep, spread, WIDTH_CSV_HEADER, widthCsv, widthPoints } from '../src/model/widthSweep';
 
 const run = (args: string[]) => spawnSync(process.execPath, ['bin/grokscope.mjs', ...args], { encoding: 'utf8', timeout: 600_000 });
 const dir = mkdtempSync(join(tmpdir(), 'grokscope-widths-'));
@@ -20,6 +20,12 @@ describe('width sweep pieces', () => {
     expect(noiseShareInChannel({ gramian: { energy: { decayed: { noise: null } } } })).toBeNull();
     expect(noiseShareInChannel({ gramian: null })).toBeNull();
     expect(noiseShareInChannel({ gramian: { energy: { labelNoise: 0.3 } } })).toBeNull(); // the old layout is not read as the new one
+  });
+
+  it('a file that is not a sweep is refused with a message', () => {
+    expect(() => parseWidthSweep('{"runs": []}')).toThrow(/width-sweep/);
+    expect(() => parseWidthSweep('step,trainLoss')).toThrow(/JSON/);
+    expect(() => parseWidthSweep('{"settings": {"widths": [8]}, "runs": [{"width": 8}]}')).toThrow(/runs\[0\]\.seed/);
   });
 
   it('median and range over seeds, skipping runs without a value', () => {
@@ -63,5 +69,9 @@ describe('grokscope sweep --widths', () => {
       expect(x[8]).toBe(''); // instruments off: no noise share, not a zero
     }
     expect(Number(rows[2][2])).toBeGreaterThan(Number(rows[0][2])); // wider: more parameters
+    // the CSV reads back (the lab's double-descent view and the figure script read it)
+    const runs = parseWidthSweep(readFileSync(csv, 'utf8'));
+    expect(widthCsv(runs)).toBe(readFileSync(csv, 'utf8'));
+    expect(widthPoints(runs).map((w) => [w.width, w.test.n, w.noise.n])).toEqual([[8, 2, 0], [32, 2, 0]]);
   });
 });

@@ -12,6 +12,7 @@ import { ExportBar, PresetBar, Transport } from './controls/Transport';
 import { useKeyboard } from './keyboard';
 import { useLab } from './store';
 import { CurvesView } from './views/CurvesView';
+import { DoubleDescentView } from './views/DoubleDescentView';
 import { GateView } from './views/GateView';
 import { KernelView } from './views/KernelView';
 import { ReservoirView } from './views/ReservoirView';
@@ -47,6 +48,7 @@ export function App() {
           </div>
           <main className="views">
             <CurvesView />
+            <DoubleDescentView />
             <KernelView />
             <ReservoirView />
             <GateView />

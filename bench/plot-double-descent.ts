@@ -24,7 +24,7 @@ const sets = inputs.map((arg) => {
 
 const W = 900;
 const H = 460;
-const M = { l: 70, r: 220, t: 44, b: 56 };
+const M = { l: 70, r: 270, t: 44, b: 56 };
 const all = sets.flatMap((s) => s.points);
 const xs = all.map((p) => p.ratio);
 const ys = all.flatMap((p) => [p.test.min, p.test.max, p.train.min, p.train.max]).filter((v): v is number => v !== null && v > 0);

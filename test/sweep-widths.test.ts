@@ -38,6 +38,9 @@ describe('width sweep pieces', () => {
     const cfg = { ...presetConfig('regress')!, width: 20 };
     // p = 11, d = 8: embed 88 + hidden 20·16 + 20 + head 11·20 + 11; n = round(0.5·121) = 61, k = 11
     expect(capacity(cfg)).toEqual({ params: 88 + 320 + 20 + 220 + 11, outputs: 61 * 11 });
+    // the narrow preset is below the threshold by construction
+    const narrow = capacity(presetConfig('regress-narrow')!);
+    expect(narrow.params).toBeLessThan(narrow.outputs / 2);
   });
 });
 

@@ -9,7 +9,7 @@ import { defaultConfig, parseSettings, validateConfig, type RunConfig } from '..
 import { presetConfig } from '../src/config/presets';
 import { initParams, modelLayout } from '../src/model/layout';
 import { buildRunFile, parseRunFile } from '../src/model/runfile';
-import { metricsCsv } from '../src/cli/csv';
+import { metricsCsv } from '../src/model/csv';
 import { forward, lossAndGrad } from '../src/reference/mlp';
 import { ReferenceTrainer } from '../src/reference/trainer';
 import { makeDataset } from '../src/tasks/modular';
@@ -140,7 +140,7 @@ describe('regress runs', () => {
     expect(Math.abs(rows[1].trainMse! - mse(ds.trainIdx))).toBeLessThan(1e-12);
     expect(Math.abs(rows[1].testMse! - mse(ds.testIdx))).toBeLessThan(1e-12);
     expect(rows[1].trainMse!).toBeLessThan(rows[0].trainMse!);
-    const csv = metricsCsv(rows).split('\n');
+    const csv = metricsCsv([{ metrics: rows }]).split('\n');
     expect(csv[1].split(',')[2]).toBe(''); // trainAcc: empty, never a made-up number
     expect(Number(csv[1].split(',')[5])).toBe(rows[0].trainMse);
     const state = await t.readState();

@@ -5,7 +5,7 @@
 import { WebGpuUnavailableError } from '../engine/device';
 import { PRESETS } from '../config/presets';
 import { settingsHelp, UsageError } from './flags';
-import { DivergedError } from './session';
+import { DeviceLostError, DivergedError } from './session';
 
 const HELP = `grokscope — train the lab's network headless, on WebGPU through Dawn
 
@@ -56,6 +56,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`grokscope: no WebGPU: ${e.reason}\n`);
       return 3;
     }
+    if (e instanceof DeviceLostError) {
+      process.stderr.write(`grokscope: ${e.message}\n`);
+      return 3;
+    }
     if (e instanceof DivergedError) {
       process.stderr.write(`grokscope: ${e.message}\n`);
       return 4;
@@ -65,4 +69,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+void main(process.argv.slice(2)).then((code) => process.exit(code));

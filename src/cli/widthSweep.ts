@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import type { RunConfig } from '../config/settings';
 import { capacity, errorOf, noiseShareInChannel, widthCsv, widthTable, type WidthRun } from '../model/widthSweep';
-import { intOption, type ParsedArgs, UsageError } from './flags';
+import { checkOutputPath, intOption, type ParsedArgs, UsageError } from './flags';
 import { cliGpu, runTraining } from './session';
 
 export function widthList(raw: string): number[] {
@@ -27,6 +27,9 @@ export async function widthSweepCommand(args: ParsedArgs, base: RunConfig, seeds
   const widths = widthList(args.extra.get('widths')!);
   const budget = intOption(args, 'steps', 3000, 1, 10_000_000);
   const quiet = args.bools.has('quiet');
+  // output paths are checked before hours of training, not after
+  const outPath = checkOutputPath(args, 'out');
+  const csvPath = checkOutputPath(args, 'csv');
   const gpu = await cliGpu();
   const regression = base.task === 'regress';
   process.stderr.write(`adapter: ${gpu.adapterName}\n${widths.length} widths × ${seeds.length} seeds, ${budget} steps each${base.instrumentEvery > 0 ? `, instruments every ${base.instrumentEvery}` : ', instruments off (no noise share: set --instrument-every)'}\n`);
@@ -61,6 +64,6 @@ export async function widthSweepCommand(args: ParsedArgs, base: RunConfig, seeds
     }
   process.stdout.write(widthTable(runs, regression) + '\n');
   const settings = { ...base, steps: budget, seeds, widths, adapter: gpu.adapterName, error: regression ? 'mse' : 'errorRate' };
-  if (args.extra.has('out')) writeFileSync(args.extra.get('out')!, JSON.stringify({ settings, runs }, null, 2));
-  if (args.extra.has('csv')) writeFileSync(args.extra.get('csv')!, widthCsv(runs));
+  if (outPath) writeFileSync(outPath, JSON.stringify({ settings, runs }, null, 2));
+  if (csvPath) writeFileSync(csvPath, widthCsv(runs));
 }

@@ -85,7 +85,7 @@ export function optimParams(cfg: RunConfig, t: number, b: number, nTrain: number
  * the squared loss (`regression`) the middle sum is Σ‖u_i − y_i‖²/k, so it becomes the
  * mean squared error per output, and accuracy — undefined for real targets — is null.
  */
-export function metricsFromSums(step: number, sums: ArrayLike<number>, gateOpenByTensor: number[] | null, tensorSizes: number[], regression = false): MetricsRow {
+export function metricsFromSums(step: number, sums: ArrayLike<number>, gateOpenByTensor: number[] | null, tensorSizes: number[], nonFinite = 0, regression = false): MetricsRow {
   const tr = CATEGORY_TRAIN * 3;
   const fl = CATEGORY_FLIPPED * 3;
   const te = CATEGORY_TEST * 3;
@@ -113,19 +113,8 @@ export function metricsFromSums(step: number, sums: ArrayLike<number>, gateOpenB
     flippedAcc: !regression && sums[fl + 2] > 0 ? sums[fl + 1] / sums[fl + 2] : null,
     gateOpen,
     gateOpenByTensor,
+    ...(nonFinite > 0 ? { nonFinite } : {}),
   };
-}
-
-/**
- * The metric columns of every CSV (CLI and lab): empty cells where a quantity is not
- * defined (accuracy for the regress task, MSE for the modular tasks, flippedAcc
- * without label noise, gateOpen with the gate off).
- */
-export const METRIC_COLUMNS = ['step', 'trainLoss', 'trainAcc', 'testLoss', 'testAcc', 'trainMse', 'testMse', 'flippedAcc', 'gateOpen'] as const;
-
-export function metricCells(r: MetricsRow): string[] {
-  const f = (v: number | null) => (v === null ? '' : String(v));
-  return [String(r.step), String(r.trainLoss), f(r.trainAcc), String(r.testLoss), f(r.testAcc), f(r.trainMse), f(r.testMse), f(r.flippedAcc), f(r.gateOpen)];
 }
 
 /** One line for progress output: accuracies for the modular tasks, MSE for regress. */

@@ -6,6 +6,7 @@
  */
 import type { RunConfig } from '../config/settings';
 import { makeDataset } from '../tasks/modular';
+import { toCsv } from './csv';
 import { modelLayout } from './layout';
 import type { MetricsRow } from './trainer';
 
@@ -81,7 +82,10 @@ export function widthTable(runs: WidthRun[], regression: boolean): string {
 export const WIDTH_CSV_HEADER = 'width,seed,params,outputs,trainError,testError,trainLoss,testLoss,noiseShare,steps,seconds';
 
 export function widthCsv(runs: WidthRun[]): string {
-  return [WIDTH_CSV_HEADER, ...runs.map((r) => [r.width, r.seed, r.params, r.outputs, r.trainError, r.testError, r.trainLoss, r.testLoss, r.noiseShare ?? '', r.steps, r.seconds].join(','))].join('\n') + '\n';
+  return toCsv(
+    WIDTH_CSV_HEADER.split(','),
+    runs.map((r) => [r.width, r.seed, r.params, r.outputs, r.trainError, r.testError, r.trainLoss, r.testLoss, r.noiseShare, r.steps, r.seconds]),
+  );
 }
 
 /** Per width: P, n·k and the spreads over seeds, in width order. */

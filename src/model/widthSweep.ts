@@ -129,7 +129,7 @@ export function parseWidthSweep(text: string): WidthRun[] {
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`not a width-sweep file: the text is not JSON (${(e as Error).message})`);
+    throw new Error(`not a width-sweep file: the text is not JSON (${(e as Error).message})`, { cause: e });
   }
   const o = raw as { settings?: unknown; runs?: unknown };
   if (typeof o !== 'object' || o === null || !Array.isArray(o.runs) || typeof o.settings !== 'object' || o.settings === null || !('widths' in o.settings))

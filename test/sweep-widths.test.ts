@@ -57,6 +57,13 @@ describe('grokscope sweep --widths', () => {
     expect(s.stderr).toContain('--stop-at');
   });
 
+  it('a diverging run is reported and left out, never a number in the table', () => {
+    const r = run(['sweep', '--preset', 'regress', '--widths', '8', '--seeds', '1', '--steps', '100', '--opt', 'sgd', '--momentum', '0', '--lr', '5', '--instrument-every', '0', '--quiet']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('1 run(s) failed');
+    expect(r.stdout).not.toMatch(/^8 \|/m);
+  });
+
   it('one run per width and seed, with P, n·k and MSE in table and CSV', () => {
     const csv = join(dir, 'w.csv');
     const r = run(['sweep', '--preset', 'regress', '--widths', '8,32', '--seeds', '1,2', '--steps', '60', '--instrument-every', '0', '--csv', csv, '--quiet']);

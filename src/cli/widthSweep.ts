@@ -34,6 +34,7 @@ export async function widthSweepCommand(args: ParsedArgs, base: RunConfig, seeds
   const regression = base.task === 'regress';
   process.stderr.write(`adapter: ${gpu.adapterName}\n${widths.length} widths × ${seeds.length} seeds, ${budget} steps each${base.instrumentEvery > 0 ? `, instruments every ${base.instrumentEvery}` : ', instruments off (no noise share: set --instrument-every)'}\n`);
   const runs: WidthRun[] = [];
+  const failed: string[] = [];
   for (const width of widths)
     for (const seed of seeds) {
       const cfg: RunConfig = { ...base, width, seed };
@@ -43,7 +44,17 @@ export async function widthSweepCommand(args: ParsedArgs, base: RunConfig, seeds
         const { recordInstruments } = await import('./instruments');
         hook = await recordInstruments(cfg, snapshots);
       }
-      const r = await runTraining(cfg, { steps: budget, hook });
+      // a failing run (diverged, device lost) is reported and left out; the finished ones are kept
+      let r;
+      try {
+        r = await runTraining(cfg, { steps: budget, hook });
+      } catch (err) {
+        if (err instanceof UsageError) throw err;
+        const why = err instanceof Error ? err.message : String(err);
+        failed.push(`width ${width} seed ${seed}: ${why}`);
+        process.stderr.write(`  width ${width} seed ${seed}: FAILED — ${why}\n`);
+        continue;
+      }
       r.trainer.destroy();
       const last = r.rows[r.rows.length - 1];
       const e = errorOf(last);
@@ -62,8 +73,8 @@ export async function widthSweepCommand(args: ParsedArgs, base: RunConfig, seeds
       runs.push(run);
       if (!quiet) process.stderr.write(`  width ${width} (P ${run.params}, n·k ${run.outputs}) seed ${seed}: train ${fmt(e.train)}  held-out ${fmt(e.test)}  noise share ${fmt(run.noiseShare)}  (${run.seconds} s)\n`);
     }
-  process.stdout.write(widthTable(runs, regression) + '\n');
+  process.stdout.write(widthTable(runs, regression) + '\n' + (failed.length > 0 ? `${failed.length} run(s) failed and are not in the table:\n  ${failed.join('\n  ')}\n` : ''));
   const settings = { ...base, steps: budget, seeds, widths, adapter: gpu.adapterName, error: regression ? 'mse' : 'errorRate' };
-  if (outPath) writeFileSync(outPath, JSON.stringify({ settings, runs }, null, 2));
+  if (outPath) writeFileSync(outPath, JSON.stringify({ settings, runs, failed }, null, 2));
   if (csvPath) writeFileSync(csvPath, widthCsv(runs));
 }

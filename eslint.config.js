@@ -7,7 +7,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'test-results/', 'e2e-artifacts/', 'playwright-report/', 'bin/', '**/*.wgsl'] },
+  { ignores: ['dist/', 'node_modules/', 'test-results/', 'e2e-artifacts/', 'playwright-report/', 'bin/', 'scratch/', '**/*.wgsl'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { files: ['**/*.{js,mjs}'], languageOptions: { globals: { ...globals.node } } },

@@ -20,6 +20,8 @@ export const ACTIVATIONS = ['relu', 'gelu', 'quadratic'] as const;
 export const OPTIMIZERS = ['sgd', 'adamw', 'cautious', 'grokfast'] as const;
 /** Gate variants (THEORY.md "The gate"). `stream` is the soft streaming mask, `stream-hard` its hard form. */
 export const GATES = ['off', 'exact-hard', 'exact-soft', 'stream', 'stream-hard'] as const;
+/** W's integrators over a held interval (docs/theory.md, instrument 2) */
+export const INTEGRATORS = ['flow', 'discrete'] as const;
 /** display groups of the controls, in order; every entry names one */
 export const SETTING_GROUPS = ['Task', 'Model', 'Optimizer', 'Gate', 'Run', 'Instruments'] as const;
 
@@ -103,6 +105,7 @@ export const SETTINGS_TABLE = {
   probeTrain: setting(int(2, 256), 32, 'probe size m_S (training points)', { group: 'Instruments' }),
   probeTest: setting(int(2, 256), 32, 'probe size m_Q (held-out points)', { group: 'Instruments' }),
   instrumentEvery: setting(int(0, 100000), 0, 'theory instruments every r steps (0 = off)', { group: 'Instruments' }),
+  integrator: setting(oneOf(INTEGRATORS), 'flow', 'how W integrates each held interval: flow = e^{−hBK̃} (h = η·r), discrete = the exact r-step map (I − ηBK̃)^r', { group: 'Instruments' }),
 };
 
 type Table = typeof SETTINGS_TABLE;

@@ -67,7 +67,13 @@ export function CurvesView({ compact = false }: { compact?: boolean }) {
           ? 'loss = mean ½‖u − y‖² over all train / held-out pairs (train targets carry the label noise ε, held-out targets are clean); MSE = mean (u − y)² per output.'
           : 'loss = mean cross-entropy −log softmax(u)_y over all train / held-out pairs; accuracy = share with argmax u = y. Memorised: train acc ≥ 0.99; grokked: held-out acc ≥ 0.95 after that.'
       }
+      tex={
+        regression
+          ? String.raw`\Phi = \frac{1}{2n}\sum_i \lVert u_i - y_i \rVert^2,\qquad \text{MSE} = \frac{1}{nk}\sum_i \lVert u_i - y_i \rVert^2`
+          : String.raw`\mathcal{L} = \frac{1}{n}\sum_i -\log \operatorname{softmax}(u_i)_{y_i},\qquad \text{acc} = \frac{1}{n}\sum_i \mathbf{1}[\arg\max_c u_{ic} = y_i]`
+      }
       className="curves"
+      level={2}
       tools={<LogStepToggle />}
     >
       <div className="curves-grid">

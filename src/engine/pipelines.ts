@@ -14,6 +14,7 @@ export const ENTRY_POINTS = {
   gather: ['embed', 'gather'],
   scatter: ['embed', 'scatter'],
   softmaxCE: ['loss', 'softmax_ce'],
+  squaredLoss: ['loss', 'squared'],
   metricsPartial: ['metrics', 'partial'],
   metricsFinish: ['metrics', 'finish'],
   optDirection: ['optim', 'direction'],

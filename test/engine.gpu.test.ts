@@ -96,7 +96,7 @@ describe('GPU engine vs reference, 50 steps', () => {
     expect(rFlag.some(Boolean)).toBe(true);
     // once non-finite, always non-finite (NaN is absorbing through the optimizer)
     expect(gFlag.slice(gFlag.indexOf(true)).every(Boolean)).toBe(true);
-    const healthy = await race(base, 20);
+    const healthy = await raceGpuVsReference(base, 20);
     expect(healthy.gRows.every((x) => x.nonFinite === undefined)).toBe(true);
   });
 

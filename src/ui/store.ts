@@ -26,6 +26,10 @@ export interface LaneView {
   masks: MaskImage[] | null;
   /** log₁₀ SNR histogram of the exact gate, with the masks */
   snr: SnrHistogram | null;
+  /** snapshots received from the worker for this lane (their rate is the lab's responsiveness) */
+  snapshots: number;
+  /** whether the worker's last snapshot said it was playing (the page's own `playing` flips at the click) */
+  workerPlaying: boolean;
 }
 
 export interface Notice {
@@ -106,7 +110,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
         backend: e.backend,
         adapter: e.adapter,
         gpuMissing: e.gpuMissing,
-        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, metrics: e.history[i] ?? [], events: [], frames: [], instrumentSkips: 0, masks: null, snr: null })),
+        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, metrics: e.history[i] ?? [], events: [], frames: [], instrumentSkips: 0, masks: null, snr: null, snapshots: 0, workerPlaying: false })),
       });
       return;
     case 'snapshot':
@@ -134,6 +138,8 @@ export function applyWorkerEvent(e: WorkerEvent): void {
           instrumentSkips: e.instrumentSkips,
           masks: e.masks ?? (e.config.gate === 'off' ? null : old.masks),
           snr: e.masks ? e.snr : e.config.gate.startsWith('exact') ? old.snr : null,
+          snapshots: old.snapshots + 1,
+          workerPlaying: e.playing,
         };
         return { lanes, playing: e.playing };
       });

@@ -9,9 +9,10 @@ import { gateUsesExactStats } from '../reference/optimizer';
 import type { MetricsRow, RunEvent, Trainer } from '../model/trainer';
 import { makeDataset, type Dataset } from '../tasks/modular';
 import type { Measurer } from './measure';
+import { StepClock } from './pace';
 import type { LaneInfo, MaskImage } from './protocol';
 
-/** GPU frames allowed in flight before the loop waits: enough to keep the queue fed, few enough to stay responsive */
+/** submits allowed in flight before the loop waits: enough to keep the queue fed, few enough to stay responsive (./pace.ts) */
 const MAX_IN_FLIGHT = 2;
 /** masks are read back at most this often (ms): a whole-parameter readback */
 const MASK_PERIOD_MS = 1000;
@@ -37,6 +38,8 @@ export class Lane {
   private maskPending = false;
   private rateSamples: [number, number][] = [];
   stepsPerSec = 0;
+  /** measured time per step on this lane's backend (sizes the loop's submits) */
+  readonly clock = new StepClock();
 
   constructor(
     readonly index: number,
@@ -60,15 +63,18 @@ export class Lane {
     return { lane: this.index, label: this.label, config: this.config, tensors: this.layout.tensors.map((t) => t.name) };
   }
 
-  /** trains n steps; GPU work is submitted, never waited for beyond MAX_IN_FLIGHT frames */
+  /** trains n steps; GPU work is submitted, never waited for beyond MAX_IN_FLIGHT submits; each submit's completion times the step */
   async train(n: number): Promise<void> {
     if (this.trainer.info.backend === 'webgpu') {
       while (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight.shift();
       if (this.destroyed) return;
+      const submittedAt = performance.now();
       this.trainer.train(n);
-      this.inFlight.push(this.trainer.flush());
+      this.inFlight.push(this.trainer.flush().then(() => this.clock.observe(submittedAt, n, performance.now())));
     } else {
+      const t0 = performance.now();
       this.trainer.train(n);
+      this.clock.observe(t0, n, performance.now());
     }
   }
 

@@ -18,7 +18,8 @@ export function Readouts() {
   const multi = lanes.length > 1;
   return (
     <div className="readouts" aria-live="off">
-      <Readout label="step" testid="step-count" value={a ? String(a.step) : '0'} />
+      {/* data-snapshots / data-worker-playing: how often the worker answers (the "never stalls" contract, e2e/stall.spec.ts) */}
+      <Readout label="step" testid="step-count" value={a ? String(a.step) : '0'} data={{ 'data-snapshots': a?.snapshots ?? 0, 'data-worker-playing': String(a?.workerPlaying ?? false) }} />
       <Readout label="steps/s" testid="steps-per-sec" value={a ? a.stepsPerSec.toFixed(a.stepsPerSec < 10 ? 1 : 0) : '0'} />
       {lanes.map((l, i) => (
         <span className="readout-group" key={i}>
@@ -38,11 +39,11 @@ export function Readouts() {
   );
 }
 
-function Readout({ label, value, testid, title }: { label: string; value: string; testid: string; title?: string }) {
+function Readout({ label, value, testid, title, data }: { label: string; value: string; testid: string; title?: string; data?: Record<`data-${string}`, string | number> }) {
   return (
     <span className="readout" title={title}>
       <span className="readout-label">{label}</span>
-      <span className="readout-value" data-testid={testid}>
+      <span className="readout-value" data-testid={testid} {...data}>
         {value}
       </span>
     </span>

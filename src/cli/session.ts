@@ -1,14 +1,17 @@
 /** One headless training run on Dawn: the loop shared by `train`, `sweep` and `bench`. */
 import type { RunConfig } from '../config/settings';
+import { setTuneCache } from '../engine/autotune';
 import type { GpuContext } from '../engine/device';
 import { nodeGpuContext } from '../engine/node';
 import { nodeShaderSources } from '../engine/nodeShaders';
 import { GpuTrainer } from '../engine/trainer';
 import type { MetricsRow } from '../model/trainer';
 import type { Dataset } from '../tasks/modular';
+import { fileTuneCache } from './tuneCache';
 
 let ctx: Promise<GpuContext> | null = null;
 export function cliGpu(): Promise<GpuContext> {
+  if (!ctx) setTuneCache(fileTuneCache());
   ctx ??= nodeGpuContext((reason) => {
     process.stderr.write(`\n${reason}\n`);
     process.exit(3);

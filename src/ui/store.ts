@@ -52,6 +52,8 @@ export interface LabState {
   runErrors: Notice[];
   backend: Backend | null;
   adapter: string;
+  /** the matmul variants chosen on the adapter (src/engine/autotune.ts) */
+  kernels: string | null;
   gpuMissing: string | null;
   ready: boolean;
   playing: boolean;
@@ -79,6 +81,7 @@ export const useLab = create<LabState>()(() => ({
   runErrors: [],
   backend: null,
   adapter: 'starting…',
+  kernels: null,
   gpuMissing: null,
   ready: false,
   playing: false,
@@ -109,6 +112,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
         ready: true,
         backend: e.backend,
         adapter: e.adapter,
+        kernels: e.kernels,
         gpuMissing: e.gpuMissing,
         lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, metrics: e.history[i] ?? [], events: [], frames: [], instrumentSkips: 0, masks: null, snr: null, snapshots: 0, workerPlaying: false })),
       });

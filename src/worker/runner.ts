@@ -123,7 +123,7 @@ export class Runner {
     }
     this.lanes = lanes;
     const t = lanes[0].trainer;
-    this.post({ type: 'ready', backend: t.info.backend, adapter: t.info.adapter, gpuMissing, lanes: lanes.map((l) => l.info()), step: t.step, history: lanes.map((l) => l.metrics) });
+    this.post({ type: 'ready', backend: t.info.backend, adapter: t.info.adapter, kernels: t.info.kernels ?? null, gpuMissing, lanes: lanes.map((l) => l.info()), step: t.step, history: lanes.map((l) => l.metrics) });
     // the step-0 point of the curves; the first measurement (the instruments' K₀) starts here
     if (t.step === 0) lanes.forEach((l) => l.trainer.evaluate());
     for (const l of lanes) await this.begin(l, gen);

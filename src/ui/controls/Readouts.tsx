@@ -11,6 +11,7 @@ export function Readouts() {
   const lanes = useLab((s) => s.lanes);
   const backend = useLab((s) => s.backend);
   const adapter = useLab((s) => s.adapter);
+  const kernels = useLab((s) => s.kernels);
   const ready = useLab((s) => s.ready);
   const a = lanes[0];
   const gated = lanes.find((l) => l.config.gate !== 'off');
@@ -34,6 +35,11 @@ export function Readouts() {
         <span data-testid="adapter-name" data-backend={backend ?? ''}>
           {ready || backend ? adapter : 'starting…'}
         </span>
+        {kernels && (
+          <span className="kernel-variant" data-testid="kernel-variant" title="matmul kernel per product of the step, timed on this adapter at start-up (block4: register-blocked, barrier-free; tiled: shared-memory vec4 tiles)">
+            {kernels}
+          </span>
+        )}
       </span>
     </div>
   );

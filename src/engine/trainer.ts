@@ -352,6 +352,12 @@ export class GpuTrainer implements Trainer {
     this.pump();
   }
 
+  /** compute dispatches one training step encodes (plain, and with the exact gate's squared pass), and one evaluation */
+  get dispatches(): { step: number; stepExact: number; evaluation: number } {
+    const base = this.forwardTrain.length + this.optimizer.length;
+    return { step: base + this.backwardPlain.length, stepExact: base + this.backwardSq.length, evaluation: this.evaluation.length };
+  }
+
   private evalRowOffset(): number {
     return (this.evalCount % HISTORY_ROWS) * ROW_FLOATS;
   }

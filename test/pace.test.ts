@@ -3,7 +3,7 @@
  * no GPU, no timing asserts.
  */
 import { describe, expect, it } from 'vitest';
-import { CHUNK_MS, chunkSteps, FRAME_HZ, MAX_CHUNK, RateCap, StepClock } from '../src/worker/pace';
+import { CHUNK_MS, chunkSteps, FRAME_HZ, MAX_CHUNK, MeasureBudget, RateCap, StepClock } from '../src/worker/pace';
 
 describe('StepClock', () => {
   it('times a submit from when the queue could start it', () => {
@@ -63,5 +63,24 @@ describe('RateCap', () => {
     cap.restart(0);
     cap.restart(60_000);
     expect(cap.take(60_000, 1000)).toBe(0);
+  });
+});
+
+describe('MeasureBudget', () => {
+  it('holds measurements to their share of wall time', () => {
+    const b = new MeasureBudget(0.2);
+    expect(b.allow(0)).toBe(true);
+    b.start(0);
+    b.done(100); // a 100 ms measurement: the next may start 400 ms after it ended
+    expect(b.lastMs).toBe(100);
+    expect(b.allow(499)).toBe(false);
+    expect(b.allow(500)).toBe(true);
+  });
+
+  it('a done without a start changes nothing', () => {
+    const b = new MeasureBudget(0.2);
+    b.done(50);
+    expect(b.allow(0)).toBe(true);
+    expect(b.lastMs).toBe(0);
   });
 });

@@ -9,7 +9,7 @@ import { gateUsesExactStats } from '../reference/optimizer';
 import type { MetricsRow, RunEvent, Trainer } from '../model/trainer';
 import { makeDataset, type Dataset } from '../tasks/modular';
 import type { Measurer } from './measure';
-import { StepClock } from './pace';
+import { MeasureBudget, StepClock } from './pace';
 import type { LaneInfo, MaskImage } from './protocol';
 
 /** submits allowed in flight before the loop waits: enough to keep the queue fed, few enough to stay responsive (./pace.ts) */
@@ -40,6 +40,8 @@ export class Lane {
   stepsPerSec = 0;
   /** measured time per step on this lane's backend (sizes the loop's submits) */
   readonly clock = new StepClock();
+  /** keeps the instruments under their share of wall time (./pace.ts) */
+  readonly measureBudget = new MeasureBudget();
 
   constructor(
     readonly index: number,

@@ -84,3 +84,38 @@ export class RateCap {
     return Math.max(0, ((1 - this.tokens) * 1000) / this.rate);
   }
 }
+
+/** the instruments' share of wall time the loop allows at most (the issue's bound: 20%) */
+export const INSTRUMENT_SHARE = 0.2;
+
+/**
+ * Cadence control for the theory instruments: a measurement that took c ms (from
+ * reading the state to the instrument worker's answer) is followed by at least
+ * c·(1 − share)/share ms without one, so measurements hold at most `share` of wall
+ * time whatever they cost on this machine; a multiple of r that arrives sooner is
+ * skipped (counted with the others in the snapshot's instrumentSkips). Cheap
+ * measurements are never held back: r is the cadence then.
+ */
+export class MeasureBudget {
+  private freeAt = Number.NEGATIVE_INFINITY;
+  startedAt = Number.NaN;
+  /** the last measurement's cost, ms */
+  lastMs = 0;
+
+  constructor(readonly share = INSTRUMENT_SHARE) {}
+
+  allow(now: number): boolean {
+    return now >= this.freeAt;
+  }
+
+  start(now: number): void {
+    this.startedAt = now;
+  }
+
+  done(now: number): void {
+    if (!Number.isFinite(this.startedAt)) return;
+    this.lastMs = now - this.startedAt;
+    this.startedAt = Number.NaN;
+    this.freeAt = now + (this.lastMs * (1 - this.share)) / this.share;
+  }
+}

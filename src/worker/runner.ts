@@ -244,10 +244,12 @@ export class Runner {
     if (!m || gen !== this.generation) return;
     try {
       if (this.exactPacing) await m.settle();
-      if (m.busy) {
+      // skipped while the last one still runs, or (unless exact pacing) while the instruments are over their time share
+      if (m.busy || (!this.exactPacing && !l.measureBudget.allow(performance.now()))) {
         m.skipped++;
         return;
       }
+      l.measureBudget.start(performance.now());
       await m.begin();
     } catch (err) {
       this.instrumentsFailed(l, err);
@@ -259,6 +261,7 @@ export class Runner {
     if (!m?.waiting || gen !== this.generation) return;
     try {
       await m.finish();
+      void m.settle().then(() => l.measureBudget.done(performance.now()));
       if (this.exactPacing) await m.settle();
     } catch (err) {
       this.instrumentsFailed(l, err);

@@ -36,9 +36,21 @@ const VARIANTS = Object.keys(MATMUL_VARIANTS) as MatmulVariant[];
 export const TUNE_BUDGET_MS = 300;
 /** the batch dimension is capped at this many rows while timing */
 export const PROBE_ROWS = 128;
-/** a timing shorter than this (ms) is repeated inside one submit, so submit overhead does not decide */
-const MIN_TIMED_MS = 2;
+/** a timing shorter than this (ms), or than 4× the submit round trip, is repeated inside one submit */
+const MIN_TIMED_MS = 4;
 const MAX_REPS = 64;
+
+/** the round trip of an empty submit (ms, best of 3): subtracted from every timing, it is no kernel's cost */
+async function submitOverhead(device: GPUDevice): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    device.queue.submit([device.createCommandEncoder().finish()]);
+    await device.queue.onSubmittedWorkDone();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
 
 export interface MatmulShape {
   M: number;
@@ -132,7 +144,7 @@ export function describePlan(plan: MatmulPlan): string {
  * Times one dispatch of `kernel` on the probe (ms per dispatch, minimum of `rounds`
  * interleaved timings is taken by the caller).
  */
-async function timeOnce(device: GPUDevice, pipeline: GPUComputePipeline, bg: GPUBindGroup, s: MatmulShape, reps: number): Promise<number> {
+async function timeOnce(device: GPUDevice, pipeline: GPUComputePipeline, bg: GPUBindGroup, s: MatmulShape, reps: number, overhead: number): Promise<number> {
   const enc = device.createCommandEncoder();
   const pass = enc.beginComputePass();
   pass.setPipeline(pipeline);
@@ -142,7 +154,8 @@ async function timeOnce(device: GPUDevice, pipeline: GPUComputePipeline, bg: GPU
   const t0 = performance.now();
   device.queue.submit([enc.finish()]);
   await device.queue.onSubmittedWorkDone();
-  return (performance.now() - t0) / reps;
+  // never below a microsecond per dispatch: a timing inside the overhead's noise ranks as a tie
+  return Math.max(1e-3, (performance.now() - t0 - overhead) / reps);
 }
 
 /** times every candidate on every shape (interleaved), within budgetMs; returns the table */
@@ -150,6 +163,7 @@ export async function timeVariants(ctx: GpuContext, pl: Pipelines, shapes: Matmu
   const device = ctx.device;
   const fallback: MatmulVariant = ctx.software ? 'block4' : 'tiled';
   const t0 = performance.now();
+  const overhead = await submitOverhead(device);
   const rows: TuneRow[] = [];
   for (const s of shapes) {
     const p = probeShape(s);
@@ -168,13 +182,13 @@ export async function timeVariants(ctx: GpuContext, pl: Pipelines, shapes: Matmu
     // warm-up (first use of a pipeline) and the repeat count that makes a timing long enough
     let reps = 1;
     for (const c of bgs) {
-      const ms = await timeOnce(device, c.pipeline, c.bg, p, 1);
-      while (ms * reps < MIN_TIMED_MS && reps < MAX_REPS) reps *= 4;
+      const ms = await timeOnce(device, c.pipeline, c.bg, p, 1, overhead);
+      while (ms * reps < Math.max(MIN_TIMED_MS, 4 * overhead) && reps < MAX_REPS) reps *= 2;
     }
     const best: Record<MatmulVariant, number> = { block4: Infinity, tiled: Infinity };
     for (let r = 0; r < rounds; r++) {
       // alternate the order each round, so neither variant always runs first
-      for (const c of r % 2 === 0 ? bgs : [...bgs].reverse()) best[c.v] = Math.min(best[c.v], await timeOnce(device, c.pipeline, c.bg, p, reps));
+      for (const c of r % 2 === 0 ? bgs : [...bgs].reverse()) best[c.v] = Math.min(best[c.v], await timeOnce(device, c.pipeline, c.bg, p, reps, overhead));
       if (performance.now() - t0 > budgetMs) break;
     }
     for (const v of VARIANTS) row.ms[v] = Number.isFinite(best[v]) ? best[v] : null;

@@ -3,7 +3,7 @@
 #
 #   bash scripts/real-gpu.sh            # results in real-gpu-results/
 #
-# It installs what it needs (the Vulkan loader and tools, Node 20+ packages of this
+# It installs what it needs (the Vulkan loader, Node 20+, the npm packages of this
 # repository), checks that Dawn sees a Vulkan adapter that is not a software one,
 # then runs, through Vulkan:
 #   1. `grokscope bench` (the Dawn benchmark: three sizes, matmul ceiling per kernel
@@ -27,10 +27,12 @@ log() { printf '\n== %s\n' "$*"; }
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
-if command -v apt-get >/dev/null 2>&1 && ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1; then
+# only the loader, and only where an NVIDIA driver is: its ICD comes with the driver. (Mesa's
+# drivers, which vulkan-tools would pull in, would add lavapipe and change which adapter Dawn takes.)
+if command -v nvidia-smi >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && ! ldconfig -p 2>/dev/null | grep -q libvulkan.so.1; then
   log "installing the Vulkan loader"
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq libvulkan1 vulkan-tools >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends libvulkan1 >/dev/null
 fi
 if ! command -v node >/dev/null 2>&1; then
   log "installing Node.js"
@@ -51,7 +53,7 @@ if command -v nvidia-smi >/dev/null 2>&1; then
 else
   echo "no nvidia-smi: no NVIDIA driver on this machine" | tee "$OUT/gpu.csv"
 fi
-adapter=$(node bin/grokscope.mjs bench --sizes small --presets tiny --rounds 1 --min-ms 10 2>&1 | sed -n 's/^grokscope bench on \(.*\) (Dawn)$/\1/p' | head -1)
+adapter=$( (node bin/grokscope.mjs bench --sizes small --presets tiny --rounds 1 --min-ms 10 2>&1 || true) | sed -n 's/^grokscope bench on \(.*\) (Dawn)$/\1/p' | head -1)
 echo "Dawn adapter: ${adapter:-none}"
 if [ -z "$adapter" ]; then echo "Dawn found no WebGPU adapter" >&2; exit 2; fi
 if echo "$adapter" | grep -qiE 'swiftshader|lavapipe|llvmpipe'; then

@@ -4,7 +4,7 @@
  * sizes' products, copy bandwidth, and the instruments' cost per preset. The host
  * adds its own contenders (the page: TF.js backends) through `extra`.
  */
-import { describePlan, memoryCache, setTuneCache, stepShapes, tuneMatmul, type TuneRow } from '../engine/autotune';
+import { describePlan, memoryCache, rememberPlan, setTuneCache, stepShapes, tuneMatmul, type TuneRow } from '../engine/autotune';
 import type { GpuContext } from '../engine/device';
 import { getPipelines } from '../engine/pipelines';
 import type { ShaderSources } from '../engine/shaders';
@@ -41,6 +41,7 @@ export async function runBench(ctx: GpuContext, src: ShaderSources, o: BenchOpti
     const cfg = benchConfig(size);
     const plan = await tuneMatmul(ctx, pl, src, stepShapes(cfg));
     tune.push(...plan.table);
+    await rememberPlan(ctx, src, plan); // the trainers below run exactly this plan
     log(`${size}: autotuned in ${plan.tuneMs.toFixed(0)} ms: ${describePlan(plan)}`);
     const plain = await ourStepper(ctx, src, cfg, 'ours');
     const steppers: Stepper[] = [plain, await ourStepper(ctx, src, benchConfig(size, 'exact-hard'), 'ours exact-hard'), await ourStepper(ctx, src, benchConfig(size, 'stream'), 'ours stream')];

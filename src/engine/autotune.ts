@@ -216,6 +216,13 @@ export async function tuneMatmul(ctx: GpuContext, pl: Pipelines, src: ShaderSour
   return { choice, table, fromCache: false, tuneMs: performance.now() - t0, fallback };
 }
 
+/** stores a plan's whole choice (timed and fallback) so trainers built next use exactly it (the benchmark) */
+export async function rememberPlan(ctx: GpuContext, src: ShaderSources, plan: MatmulPlan): Promise<void> {
+  const key = cacheKey(ctx, src);
+  const known = (await cache.get(key).catch(() => undefined)) ?? {};
+  await cache.set(key, { ...known, ...plan.choice });
+}
+
 function pick(all: Record<string, MatmulVariant>, shapes: MatmulShape[]): Record<string, MatmulVariant> {
   const out: Record<string, MatmulVariant> = {};
   for (const s of shapes) {

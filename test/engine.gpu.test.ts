@@ -8,7 +8,7 @@ import { defaultConfig, type RunConfig } from '../src/config/settings';
 import { GpuTrainer } from '../src/engine/trainer';
 import { nodeShaderSources } from '../src/engine/nodeShaders';
 import { ReferenceTrainer } from '../src/reference/trainer';
-import { gpu } from './gpu';
+import { gpu, relativeDistance } from './gpu';
 
 const base: RunConfig = { ...defaultConfig(), task: 'add', p: 11, train: 0.6, embed: 8, width: 16, depth: 1, evalEvery: 10, seed: 3 };
 
@@ -23,13 +23,7 @@ async function race(cfg: RunConfig, steps = 50) {
   const rRows = r.drainMetrics();
   const st = await g.readState();
   g.destroy();
-  let num = 0;
-  let den = 0;
-  for (let k = 0; k < st.params.length; k++) {
-    num += (st.params[k] - r.w[k]) ** 2;
-    den += r.w[k] ** 2;
-  }
-  return { gRows, rRows, relW: Math.sqrt(num / den) };
+  return { gRows, rRows, relW: relativeDistance(st.params, r.w) };
 }
 
 /**

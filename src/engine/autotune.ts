@@ -2,9 +2,9 @@
  * Which matmul kernel runs each product of a step, chosen on the user's adapter.
  *
  * Candidates (each under the reference tests in test/kernels.gpu.test.ts):
- * - `block4` (shaders/matmul.wgsl): 4×4 register block, no workgroup memory, no
- *   barriers — the fastest on SwiftShader, where "shared memory" is ordinary memory;
- * - `tiled` (shaders/matmul_tiled.wgsl): the same blocking staged through vec4
+ * - `block4` (shaders/matmul.wgsl `main`): 4×4 register block, no workgroup memory,
+ *   no barriers — the fastest on SwiftShader, where "shared memory" is ordinary memory;
+ * - `tiled` (shaders/matmul.wgsl `tiled`): the same blocking staged through vec4
  *   workgroup tiles, each global value loaded once per workgroup — what real GPUs reward.
  *
  * The tuner times both per product shape of the run, interleaved (so load drift hits
@@ -116,10 +116,10 @@ export function setTuneCache(c: TuneCache): void {
   cache = c;
 }
 
-/** FNV-1a of the matmul sources: a kernel edit invalidates cached choices */
+/** FNV-1a of the matmul source: a kernel edit invalidates cached choices */
 function sourceHash(src: ShaderSources): string {
   let h = 0x811c9dc5;
-  for (const ch of src.matmul + src.matmul_tiled) {
+  for (const ch of src.matmul) {
     h ^= ch.charCodeAt(0);
     h = Math.imul(h, 0x01000193) >>> 0;
   }

@@ -11,7 +11,7 @@ import { nodeShaderSources } from '../engine/nodeShaders';
 import { BENCH_SIZES } from '../bench/core';
 import { toMarkdown } from '../bench/record';
 import { runBench } from '../bench/run';
-import { intOption, parseArgs, UsageError } from './flags';
+import { checkOutputPath, intOption, parseArgs, UsageError } from './flags';
 import { cliGpu } from './session';
 
 function listOption(value: string | undefined, dflt: string, allowed: string[], flag: string): string[] {
@@ -26,6 +26,8 @@ export async function benchCommand(argv: string[]): Promise<void> {
   const presets = listOption(args.extra.get('presets'), 'tiny,lecture,paper', PRESETS.map((p) => p.name), 'presets');
   const rounds = intOption(args, 'rounds', 2, 1, 20);
   const minMs = intOption(args, 'min-ms', 1000, 10, 60_000);
+  const outPath = checkOutputPath(args, 'out');
+  const mdPath = checkOutputPath(args, 'md');
   const gpu = await cliGpu();
   const pkg = (name: string) => (JSON.parse(readFileSync(new URL(`../../node_modules/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
   const versions = { grokscope: pkg('..'), webgpu: pkg('webgpu'), node: process.versions.node };
@@ -42,6 +44,6 @@ export async function benchCommand(argv: string[]): Promise<void> {
   });
   const md = toMarkdown(record);
   process.stdout.write(`\nautotuner table (the timings that chose each product's kernel):\n${formatTuneTable(record.tune)}\n\n${md}`);
-  if (args.extra.has('out')) writeFileSync(args.extra.get('out')!, JSON.stringify(record, null, 2));
-  if (args.extra.has('md')) writeFileSync(args.extra.get('md')!, md);
+  if (outPath) writeFileSync(outPath, JSON.stringify(record, null, 2));
+  if (mdPath) writeFileSync(mdPath, md);
 }

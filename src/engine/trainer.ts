@@ -22,12 +22,15 @@ import { makeDataset, type Dataset } from '../tasks/modular';
 import { describePlan, MATMUL_VARIANTS, stepShapes, tuneMatmul, variantFor, type MatmulPlan } from './autotune';
 import type { GpuContext } from './device';
 import { getPipelines, type Pipelines } from './pipelines';
+import { gpuResources } from './resources';
 import type { ShaderSources } from './shaders';
 
 const UNIFORM_SLOT = 256; // bytes: minUniformBufferOffsetAlignment
 const HISTORY_ROWS = 512;
-const ROW_FLOATS = 32; // [step, gate, 9 category sums, 2T mask sums (T ≤ 10)]
-const ROW_STATS = 11;
+const ROW_FLOATS = 32; // [step, gate, 9 category sums, non-finite count, 2T mask sums (T ≤ 10)]
+/** row[11]: the metrics kernel's divergence flag (non-finite losses + weights) */
+const ROW_NONFINITE = 11;
+const ROW_STATS = 12;
 const LANES = 64;
 const OPT_CODE = { sgd: 0, adamw: 1, cautious: 2, grokfast: 3 } as const;
 const GATE_CODE = { off: 0, 'exact-hard': 1, 'exact-soft': 2, stream: 3, 'stream-hard': 4 } as const;
@@ -58,6 +61,8 @@ export class GpuTrainer implements Trainer {
   droppedRows = 0;
   /** why the device stopped, when it did */
   lostReason: string | null = null;
+  /** true once the device itself is gone (not just a failed readback): the host must rebuild */
+  deviceLost = false;
 
   private readonly device: GPUDevice;
   private readonly pl: Pipelines;
@@ -103,6 +108,8 @@ export class GpuTrainer implements Trainer {
   private rows: MetricsRow[] = [];
   private streamStart = 0;
   private destroyed = false;
+  /** run at destroy: listeners the host registered for this trainer (so a reset frees it) */
+  private readonly cleanups: (() => void)[] = [];
 
   static async create(config: RunConfig, ctx: GpuContext, sources: ShaderSources, dataset?: Dataset): Promise<GpuTrainer> {
     const pipelines = await getPipelines(ctx.device, sources);
@@ -123,6 +130,12 @@ export class GpuTrainer implements Trainer {
     this.device = ctx.device;
     this.pl = pipelines;
     this.info = { backend: 'webgpu', adapter: ctx.adapterName, kernels: `matmul ${describePlan(matmulPlan)}` };
+    void ctx.device.lost.then((l) => {
+      if (this.destroyed) return;
+      this.deviceLost = true;
+      // the device's own reason wins over a readback's AbortError that may have come first
+      this.lostReason = `GPU device lost (${l.reason}): ${l.message || 'no details'}`;
+    });
     this.dataset = dataset;
     const layout = (this.layout = modelLayout(config));
     const { p, d } = layout;
@@ -158,7 +171,7 @@ export class GpuTrainer implements Trainer {
     const dA = f32(R * maxDim, 'dA');
     const dB = f32(R * maxDim, 'dB');
     const perEx = f32(2 * R, 'per-example loss, correct');
-    const metricsPartials = f32(LANES * 9, 'metric partials');
+    const metricsPartials = f32(LANES * 10, 'metric partials');
     this.history = f32(HISTORY_ROWS * ROW_FLOATS, 'metrics history');
     this.staging = this.device.createBuffer({ label: 'metrics staging', size: 4 * HISTORY_ROWS * ROW_FLOATS, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
     this.buffers.push(this.staging);
@@ -247,11 +260,12 @@ export class GpuTrainer implements Trainer {
     this.evaluation = [
       ...forward(nAll, allTokens),
       this.dispatch('softmaxCE', [[0, lossSlot(nAll, 0, 1)], [1, whole(allLabels)], [2, whole(logits)], [3, whole(perEx)]], Math.ceil(nAll / 64)),
-      this.dispatch('metricsPartial', [[0, { buffer: this.uniform, offset: this.metricsSlots[0], size: 16 }], [1, whole(perEx)], [2, whole(category)], [3, whole(metricsPartials)]], 1),
+      this.dispatch('metricsPartial', [[0, { buffer: this.uniform, offset: this.metricsSlots[0], size: 16 }], [1, whole(perEx)], [2, whole(category)], [3, whole(metricsPartials)], [7, whole(this.params)]], 1),
       this.dispatch('metricsFinish', [[4, { buffer: this.uniform, offset: this.metricsSlots[1], size: 16 }], [5, whole(metricsPartials)], [6, whole(this.history)]], 1),
     ];
-    new Uint32Array(this.uniformData, this.metricsSlots[0], 4).set([nAll, 0, 0, 0]);
+    new Uint32Array(this.uniformData, this.metricsSlots[0], 4).set([nAll, P, 0, 0]);
     q.writeBuffer(this.uniform, 0, this.uniformData, 0, this.uniformSlots * UNIFORM_SLOT);
+    gpuResources.buffers += this.buffers.length;
   }
 
   // ---------- construction helpers ----------
@@ -409,13 +423,16 @@ export class GpuTrainer implements Trainer {
         for (let r = 0; r < n; r++) {
           const row = data.subarray(r * ROW_FLOATS, (r + 1) * ROW_FLOATS);
           const open = row[1] !== 0 ? sizes.map((size, t) => row[ROW_STATS + 2 * t] / size) : null;
-          this.rows.push(metricsFromSums(row[0], row.subarray(2, 11), open, sizes));
+          this.rows.push(metricsFromSums(row[0], row.subarray(2, 11), open, sizes, row[ROW_NONFINITE]));
         }
         this.readCount += n;
         this.mapping = null;
         this.pump();
       },
-      (err: unknown) => {
+      async (err: unknown) => {
+        // a lost device rejects pending maps (AbortError) before device.lost resolves:
+        // give the lost promise a moment so the message names the real cause
+        await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 250))]);
         this.mapping = null;
         if (!this.destroyed) this.lostReason ??= `metrics readback failed: ${String(err)}`;
       },
@@ -439,13 +456,18 @@ export class GpuTrainer implements Trainer {
 
   private async read(src: GPUBuffer, offset: number, floats: number): Promise<Float32Array> {
     const buf = this.device.createBuffer({ size: 4 * floats, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const enc = this.device.createCommandEncoder();
-    enc.copyBufferToBuffer(src, 4 * offset, buf, 0, 4 * floats);
-    this.device.queue.submit([enc.finish()]);
-    await buf.mapAsync(GPUMapMode.READ);
-    const out = new Float32Array(buf.getMappedRange().slice(0));
-    buf.destroy();
-    return out;
+    gpuResources.buffers++;
+    try {
+      const enc = this.device.createCommandEncoder();
+      enc.copyBufferToBuffer(src, 4 * offset, buf, 0, 4 * floats);
+      this.device.queue.submit([enc.finish()]);
+      await buf.mapAsync(GPUMapMode.READ);
+      return new Float32Array(buf.getMappedRange().slice(0));
+    } finally {
+      // a failed map (lost device) must not leak the staging buffer either
+      buf.destroy();
+      gpuResources.buffers--;
+    }
   }
 
   async readState(): Promise<TrainerState> {
@@ -494,9 +516,27 @@ export class GpuTrainer implements Trainer {
     this.config = next;
   }
 
+  /** registers work for destroy() (a device-lost listener, say), so nothing outlives the trainer */
+  onDestroy(fn: () => void): void {
+    this.cleanups.push(fn);
+  }
+
+  /** fault injection for tests and demos: destroys the device, exactly as a driver reset would look */
+  loseDevice(): void {
+    this.device.destroy();
+  }
+
+  /** live GPU buffers this trainer holds (the leak checks count them) */
+  get bufferCount(): number {
+    return this.destroyed ? 0 : this.buffers.length;
+  }
+
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     for (const b of this.buffers) b.destroy();
+    gpuResources.buffers -= this.buffers.length;
+    this.buffers.length = 0;
+    for (const fn of this.cleanups.splice(0)) fn();
   }
 }

@@ -8,7 +8,7 @@ import { initParams, modelLayout, type ModelLayout } from '../model/layout';
 import { applyLiveChange, BatchSampler, batchSize, liveResets, metricsFromSums, optimParams } from '../model/run';
 import type { LiveSettings, MetricsRow, RunEvent, Trainer, TrainerInfo, TrainerState } from '../model/trainer';
 import { makeDataset, type Dataset } from '../tasks/modular';
-import { categorySums, softmaxCE } from './kernels';
+import { categorySums, nonFiniteCount, softmaxCE } from './kernels';
 import { forward, lossAndGrad } from './mlp';
 import { gateUsesExactStats, newOptimState, optimApply, optimDirection, tensorMaskSums, type OptimState } from './optimizer';
 
@@ -101,7 +101,7 @@ export class ReferenceTrainer implements Trainer {
     const perEx = new Float64Array(2 * n);
     softmaxCE(cache.logits, ds.labels, n, this.layout.p, 1, perEx, null);
     const sums = categorySums(perEx, ds.category, n, 3);
-    return metricsFromSums(this.step, sums, this.lastOpen, this.layout.tensors.map((t) => t.size));
+    return metricsFromSums(this.step, sums, this.lastOpen, this.layout.tensors.map((t) => t.size), nonFiniteCount(perEx, n, this.w, this.w.length));
   }
 
   evaluate(): void {

@@ -1,38 +1,17 @@
 /**
- * The browser's store for the autotuner's choices (src/engine/autotune.ts): one
- * IndexedDB object store, keyed by adapter and shader source. Any IndexedDB failure
- * (private mode, quota) only costs a re-tune at the next start.
+ * The browser's store for the autotuner's choices (src/engine/autotune.ts): an
+ * IndexedDB store (through idb-keyval, as the autosave uses), keyed by adapter and
+ * shader source. Any IndexedDB failure (private mode, quota) only costs a re-tune at
+ * the next start: tuneMatmul treats a failed get or set as a miss.
  */
+import { createStore, get, set } from 'idb-keyval';
 import type { MatmulVariant, TuneCache } from './autotune';
-
-const DB = 'grokscope';
-const STORE = 'autotune';
-
-function open(): Promise<IDBDatabase> {
-  return new Promise((resolve, reject) => {
-    const req = indexedDB.open(DB, 1);
-    req.onupgradeneeded = () => req.result.createObjectStore(STORE);
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error ?? new Error('IndexedDB open failed'));
-  });
-}
-
-function request<T>(mode: IDBTransactionMode, fn: (s: IDBObjectStore) => IDBRequest): Promise<T> {
-  return open().then(
-    (db) =>
-      new Promise<T>((resolve, reject) => {
-        const tx = db.transaction(STORE, mode);
-        const req = fn(tx.objectStore(STORE));
-        tx.oncomplete = () => (db.close(), resolve(req.result as T));
-        tx.onerror = () => (db.close(), reject(tx.error ?? new Error('IndexedDB transaction failed')));
-      }),
-  );
-}
 
 export function indexedDbTuneCache(): TuneCache | null {
   if (typeof indexedDB === 'undefined') return null;
+  const store = createStore('grokscope-autotune', 'choices');
   return {
-    get: (key) => request<Record<string, MatmulVariant> | undefined>('readonly', (s) => s.get(key)),
-    set: (key, choice) => request<void>('readwrite', (s) => s.put(choice, key)),
+    get: (key) => get<Record<string, MatmulVariant>>(key, store),
+    set: (key, choice) => set(key, choice, store),
   };
 }

@@ -111,9 +111,12 @@ export function memoryCache(): TuneCache {
 }
 
 let cache: TuneCache = memoryCache();
-/** the host's store for choices (the browser's IndexedDB, the CLI's file) */
+/** every choice made in this process, untimed fallbacks included (the persistent cache keeps timed ones only) */
+const session = new Map<string, Record<string, MatmulVariant>>();
+/** the host's store for choices (the browser's IndexedDB, the CLI's file); a new store forgets this session's choices */
 export function setTuneCache(c: TuneCache): void {
   cache = c;
+  session.clear();
 }
 
 /** FNV-1a of the matmul source: a kernel edit invalidates cached choices */
@@ -203,7 +206,9 @@ export async function timeVariants(ctx: GpuContext, pl: Pipelines, shapes: Matmu
 export async function tuneMatmul(ctx: GpuContext, pl: Pipelines, src: ShaderSources, shapes: MatmulShape[], budgetMs = TUNE_BUDGET_MS): Promise<MatmulPlan> {
   const fallback: MatmulVariant = ctx.software ? 'block4' : 'tiled';
   const key = cacheKey(ctx, src);
-  const known = (await cache.get(key).catch(() => undefined)) ?? {};
+  // this session's choices (fallbacks included) come first: a reset never re-tunes, and
+  // never times behind the old run's work still in the queue
+  const known = { ...((await cache.get(key).catch(() => undefined)) ?? {}), ...(session.get(key) ?? {}) };
   const missing = shapes.filter((s) => !(shapeKey(s) in known));
   if (missing.length === 0) return { choice: pick(known, shapes), table: [], fromCache: true, tuneMs: 0, fallback };
   const t0 = performance.now();
@@ -214,14 +219,14 @@ export async function tuneMatmul(ctx: GpuContext, pl: Pipelines, src: ShaderSour
   await cache.set(key, merged).catch(() => undefined);
   const choice = pick(merged, shapes);
   for (const r of table) choice[r.shape] ??= r.chosen;
+  session.set(key, { ...(session.get(key) ?? {}), ...choice });
   return { choice, table, fromCache: false, tuneMs: performance.now() - t0, fallback };
 }
 
 /** stores a plan's whole choice (timed and fallback) so trainers built next use exactly it (the benchmark) */
 export async function rememberPlan(ctx: GpuContext, src: ShaderSources, plan: MatmulPlan): Promise<void> {
   const key = cacheKey(ctx, src);
-  const known = (await cache.get(key).catch(() => undefined)) ?? {};
-  await cache.set(key, { ...known, ...plan.choice });
+  session.set(key, { ...(session.get(key) ?? {}), ...plan.choice });
 }
 
 function pick(all: Record<string, MatmulVariant>, shapes: MatmulShape[]): Record<string, MatmulVariant> {

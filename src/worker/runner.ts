@@ -56,6 +56,8 @@ export class Runner {
   private forceCpu: string | undefined;
   private config: RunConfig | null = null;
   private lastPost = 0;
+  /** an autosave is being taken (they are skipped, not queued, while one runs) */
+  private autosaving = false;
   /** true: training waits for each measurement (every multiple of r is measured) */
   private exactPacing = false;
   /** newest last; at most CHECKPOINTS_KEPT */
@@ -269,12 +271,22 @@ export class Runner {
   /** autosave: the run file of lane 0, unless there is nothing worth keeping (compare mode, a diverged run) */
   private async autosave(): Promise<void> {
     const l = this.lanes[0];
-    if (!l || this.compare || this.divergedStep !== null || l.trainer.step === 0) return;
-    await l.settle();
-    l.drain();
-    if (l.divergedAt !== null) return;
-    const text = await exportRun(l);
-    this.post({ type: 'autosave', step: l.trainer.step, text });
+    if (!l || this.compare || this.divergedStep !== null || l.trainer.step === 0 || this.autosaving) return;
+    // runs beside the command queue (train.worker.ts), so a reset never waits behind a
+    // large run file; a reset or import meanwhile makes this one moot
+    const gen = this.generation;
+    this.autosaving = true;
+    try {
+      await l.settle();
+      if (gen !== this.generation) return;
+      l.drain();
+      if (l.divergedAt !== null) return;
+      const text = await exportRun(l);
+      if (gen !== this.generation) return;
+      this.post({ type: 'autosave', step: l.trainer.step, text });
+    } finally {
+      this.autosaving = false;
+    }
   }
 
   private async start(config: RunConfig, restore?: (lane: Lane) => void, keepCheckpoints = false): Promise<void> {

@@ -16,7 +16,8 @@ import { nodeShaderSources } from '../src/engine/nodeShaders';
 import { GpuTrainer } from '../src/engine/trainer';
 import { MM_TRANS_A, MM_TRANS_B } from '../src/reference/kernels';
 import { ReferenceTrainer } from '../src/reference/trainer';
-import { gpu, relativeDistance } from './gpu';
+import { relativeError } from '../src/theory/dense';
+import { gpu } from './gpu';
 
 const cfg: RunConfig = { ...defaultConfig(), task: 'add', p: 11, train: 0.6, embed: 12, width: 16, depth: 2, evalEvery: 10, seed: 5 };
 
@@ -93,6 +94,6 @@ describe('autotune', () => {
       const st = await g.readState();
       g.destroy();
       // same bound as test/engine.gpu.test.ts for smooth optimizers: float32 dot products of ≤ 32 terms, 2e-5 relative
-      expect(relativeDistance(st.params, r.w)).toBeLessThan(2e-5);
+      expect(relativeError(st.params, r.w)).toBeLessThan(2e-5);
     });
 });

@@ -8,7 +8,8 @@ import { defaultConfig, type RunConfig } from '../src/config/settings';
 import { GpuTrainer } from '../src/engine/trainer';
 import { nodeShaderSources } from '../src/engine/nodeShaders';
 import { ReferenceTrainer } from '../src/reference/trainer';
-import { gpu, relativeDistance } from './gpu';
+import { relativeError } from '../src/theory/dense';
+import { gpu } from './gpu';
 
 const base: RunConfig = { ...defaultConfig(), task: 'add', p: 11, train: 0.6, embed: 8, width: 16, depth: 1, evalEvery: 10, seed: 3 };
 
@@ -23,7 +24,7 @@ async function race(cfg: RunConfig, steps = 50) {
   const rRows = r.drainMetrics();
   const st = await g.readState();
   g.destroy();
-  return { gRows, rRows, relW: relativeDistance(st.params, r.w) };
+  return { gRows, rRows, relW: relativeError(st.params, r.w) };
 }
 
 /**

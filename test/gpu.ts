@@ -95,13 +95,3 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   if (worst > 1) throw new Error(`${what}: index ${at}: got ${actual[at]}, expected ${expected[at]} (error ${worst.toFixed(2)}× the tolerance atol=${atol}, rtol=${rtol})`);
 }
 
-/** ‖a − b‖ / ‖b‖ (b the reference) */
-export function relativeDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0;
-  let den = 0;
-  for (let k = 0; k < b.length; k++) {
-    num += (a[k] - b[k]) ** 2;
-    den += b[k] ** 2;
-  }
-  return Math.sqrt(num / den);
-}

@@ -47,7 +47,10 @@ test('paper preset at the highest speed: snapshots keep coming, pause and reset 
   await page.goto('/?preset=paper');
   await expect(page.getByTestId('adapter-name')).toHaveAttribute('data-backend', 'webgpu');
   await expect(page.getByTestId('play')).toBeEnabled();
-  const speeds = await page.getByTestId('speed').locator('option').evaluateAll((os) => os.map((o) => Number((o as HTMLOptionElement).value)));
+  const speeds = await page
+    .getByTestId('speed')
+    .locator('option')
+    .evaluateAll((os) => os.map((o) => Number((o as HTMLOptionElement).value)));
   await page.getByTestId('speed').selectOption(String(Math.max(...speeds)));
   await recordSnapshots(page);
   await page.getByTestId('play').click();

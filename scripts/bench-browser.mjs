@@ -7,6 +7,7 @@
  * the page's log, and writes the record it leaves in data-testid=bench-result as
  * <out>.json and <out>.md. Exits non-zero when the page reports an error.
  */
+/* global document */
 import { chromium } from '@playwright/test';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -57,7 +57,7 @@ export async function raceSteppers(steppers: Stepper[], rounds: number, minMs: n
   for (let r = 0; r < rounds; r++) {
     for (const s of r % 2 === 0 ? steppers : [...steppers].reverse()) {
       let steps = 2;
-      let ms = 0;
+      let ms: number;
       // grow the count until one timing is long enough to trust
       for (;;) {
         const t0 = performance.now();

@@ -45,7 +45,12 @@ export function tfjsBest(s: SizeResult): number | undefined {
 export function toMarkdown(r: BenchRecord): string {
   const L: string[] = [];
   L.push(`### Benchmark, ${r.date} (${r.host})`, '');
-  L.push(`Adapter: ${r.adapter}. Versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}. Command: \`${r.command}\`.`, '');
+  L.push(
+    `Adapter: ${r.adapter}. Versions: ${Object.entries(r.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}. Command: \`${r.command}\`.`,
+    '',
+  );
   const contenders = Array.from(new Set(r.sizes.flatMap((s) => Object.keys(s.stepsPerSec))));
   L.push(`| size (p, embed, width, n) | ${contenders.join(' | ')} | ours ÷ best TF.js (goal ≥ 5) | exact-hard cost (goal ≤ 1.15) | stream cost | dispatches/step | matmul variants |`);
   L.push(`|${'---|'.repeat(contenders.length + 6)}`);

@@ -48,7 +48,16 @@ export async function runBench(ctx: GpuContext, src: ShaderSources, o: BenchOpti
     if (o.extra) steppers.push(...(await o.extra(cfg)));
     try {
       const rates = await raceSteppers(steppers, o.rounds, o.minMs, log);
-      sizes.push({ size, p: cfg.p, embed: cfg.embed, width: cfg.width, n: trainCount(cfg), stepsPerSec: rates, kernels: describePlan(plain.trainer.matmulPlan), dispatchesPerStep: plain.trainer.dispatches.step });
+      sizes.push({
+        size,
+        p: cfg.p,
+        embed: cfg.embed,
+        width: cfg.width,
+        n: trainCount(cfg),
+        stepsPerSec: rates,
+        kernels: describePlan(plain.trainer.matmulPlan),
+        dispatchesPerStep: plain.trainer.dispatches.step,
+      });
     } finally {
       steppers.forEach((s) => s.destroy());
     }

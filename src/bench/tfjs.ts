@@ -17,7 +17,7 @@ export type TfBackend = 'webgl' | 'webgpu';
 
 export const tfjsVersion = tf.version.tfjs;
 
-async function use(backend: TfBackend): Promise<void> {
+async function activate(backend: TfBackend): Promise<void> {
   if (tf.getBackend() !== backend) {
     const ok = await tf.setBackend(backend);
     if (!ok) throw new Error(`TensorFlow.js backend ${backend} is not available in this browser`);
@@ -26,7 +26,7 @@ async function use(backend: TfBackend): Promise<void> {
 }
 
 export async function tfjsStepper(cfg: RunConfig, backend: TfBackend): Promise<Stepper> {
-  await use(backend);
+  await activate(backend);
   const ds = makeDataset(cfg);
   const n = ds.trainIdx.length;
   const { p, embed: d, width: w } = cfg;
@@ -64,7 +64,7 @@ export async function tfjsStepper(cfg: RunConfig, backend: TfBackend): Promise<S
   return {
     name: `tfjs ${backend}`,
     run: async (steps) => {
-      await use(backend);
+      await activate(backend);
       for (let s = 0; s < steps; s++) step();
       const probe = tf.slice(b2, [0], [1]);
       await probe.data();
@@ -79,7 +79,7 @@ export async function tfjsStepper(cfg: RunConfig, backend: TfBackend): Promise<S
 
 /** TF.js GFLOP/s of one product on a backend (best of `rounds` timings of ≥ minMs) */
 export async function tfjsMatmulGflops(s: MatmulShape, backend: TfBackend, rounds: number, minMs: number): Promise<number> {
-  await use(backend);
+  await activate(backend);
   const ta = (s.flags & MM_TRANS_A) !== 0;
   const tb = (s.flags & MM_TRANS_B) !== 0;
   const a = tf.randomNormal(ta ? [s.K, s.M] : [s.M, s.K]);

@@ -23,7 +23,12 @@ function listOption(value: string | undefined, dflt: string, allowed: string[], 
 export async function benchCommand(argv: string[]): Promise<void> {
   const args = parseArgs(argv, ['sizes', 'rounds', 'min-ms', 'presets', 'out', 'md'], []);
   const sizes = listOption(args.extra.get('sizes'), 'small,mid,large', Object.keys(BENCH_SIZES), 'sizes');
-  const presets = listOption(args.extra.get('presets'), 'tiny,lecture,paper', PRESETS.map((p) => p.name), 'presets');
+  const presets = listOption(
+    args.extra.get('presets'),
+    'tiny,lecture,paper',
+    PRESETS.map((p) => p.name),
+    'presets',
+  );
   const rounds = intOption(args, 'rounds', 2, 1, 20);
   const minMs = intOption(args, 'min-ms', 1000, 10, 60_000);
   const outPath = checkOutputPath(args, 'out');

@@ -74,7 +74,11 @@ export class Lane {
       if (this.destroyed) return;
       const submittedAt = performance.now();
       this.trainer.train(n);
-      this.inFlight.push(this.trainer.flush().then(() => this.clock.observe(submittedAt, n, performance.now())));
+      const done = this.trainer.flush().then(() => this.clock.observe(submittedAt, n, performance.now()));
+      // marked handled: a lost device rejects every frame in flight, and a lane torn down
+      // for recovery never awaits the rest (the tick that awaits one still sees the error)
+      done.catch(() => undefined);
+      this.inFlight.push(done);
     } else {
       const t0 = performance.now();
       this.trainer.train(n);

@@ -117,7 +117,7 @@ export async function runTraining(config: RunConfig, o: RunOptions): Promise<Run
     const secs = (performance.now() - t0) / 1000;
     await o.onProgress?.(trainer.step, rows[rows.length - 1], trainer.step / secs);
     if (o.stopWhenGrokked && grok.steps.grokked !== null) break;
-    if (o.stopAtTestAcc !== undefined && rows.length > 0 && rows[rows.length - 1].testAcc >= o.stopAtTestAcc) break;
+    if (o.stopAtTestAcc !== undefined && rows.length > 0 && (rows[rows.length - 1].testAcc ?? 0) >= o.stopAtTestAcc) break;
   }
   if (trainer.step % config.evalEvery !== 0) {
     trainer.evaluate();

@@ -16,6 +16,7 @@ export const ENTRY_POINTS = {
   gather: ['embed', 'gather'],
   scatter: ['embed', 'scatter'],
   softmaxCE: ['loss', 'softmax_ce'],
+  squaredLoss: ['loss', 'squared'],
   metricsPartial: ['metrics', 'partial'],
   metricsFinish: ['metrics', 'finish'],
   optDirection: ['optim', 'direction'],

@@ -1,6 +1,7 @@
 /**
  * The training engine on WebGPU. One step is one command buffer with one compute
- * pass: embedding gather → MLP forward → softmax-CE and output gradient →
+ * pass: embedding gather → MLP forward → the task's loss and output gradient
+ * (softmax-CE, or the squared loss of the regress task) →
  * backward (mean gradient, plus the squared-operand Σg² passes when an exact gate
  * needs them) → gate mask and optimizer direction → per-tensor mask sums → update.
  * Every `evalEvery` steps the same pass also runs a forward over all p² examples
@@ -84,7 +85,9 @@ export class GpuTrainer implements Trainer {
   private readonly history: GPUBuffer;
   private readonly staging: GPUBuffer;
   private readonly batchTokens: GPUBuffer;
+  /** the batch's labels (u32), or its real targets (b × k f32) for the regress task */
   private readonly batchLabels: GPUBuffer;
+  private readonly targetScratch: Float32Array | null;
   private readonly rowStartBuf: GPUBuffer;
   private readonly entriesBuf: GPUBuffer;
   // prebuilt dispatch lists
@@ -159,10 +162,13 @@ export class GpuTrainer implements Trainer {
     const maskPartials = f32(2 * T * LANES, 'mask partials');
     this.stats = f32(2 * T, 'mask sums');
     const allTokens = this.buffer(8 * nAll, 'all tokens');
-    const allLabels = this.buffer(4 * nAll, 'all labels');
+    const reg = dataset.regression;
+    // the regress task trains on real targets, n × k floats, in place of the u32 labels
+    const allLabels = this.buffer(4 * (reg ? nAll * reg.k : nAll), reg ? 'all targets' : 'all labels');
     const category = this.buffer(4 * nAll, 'category');
     this.batchTokens = this.buffer(8 * b, 'batch tokens');
-    this.batchLabels = this.buffer(4 * b, 'batch labels');
+    this.batchLabels = this.buffer(4 * (reg ? b * reg.k : b), reg ? 'batch targets' : 'batch labels');
+    this.targetScratch = reg ? new Float32Array(b * reg.k) : null;
     this.rowStartBuf = this.buffer(4 * (p + 1), 'embed rowStart');
     this.entriesBuf = this.buffer(8 * b, 'embed entries');
     const X0 = f32(R * 2 * d, 'X0');
@@ -184,7 +190,7 @@ export class GpuTrainer implements Trainer {
     write(q, this.params, 0, initParams(layout, config.seed));
     write(q, tensorTable, 0, Uint32Array.from(layout.tensors.flatMap((t) => [t.offset, t.size])));
     write(q, allTokens, 0, dataset.tokens);
-    write(q, allLabels, 0, dataset.labels);
+    write(q, allLabels, 0, reg ? reg.targets : dataset.labels);
     write(q, category, 0, dataset.category);
     this.batchIdx = new Uint32Array(b);
     this.tokScratch = new Uint32Array(2 * b);
@@ -215,13 +221,19 @@ export class GpuTrainer implements Trainer {
       new Float32Array(this.uniformData, s + 12, 1)[0] = scale;
       return { buffer: this.uniform, offset: s, size: 16 };
     };
+    // the task selects the loss entry point: both take (params, targets, outputs → gradient, perEx);
+    // squared's bindings are 4–7 (loss.wgsl)
+    const loss = (rows: number, flags: number, scale: number, targets: GPUBuffer): Dispatch =>
+      reg
+        ? this.dispatch('squaredLoss', [[4, lossSlot(rows, flags, scale)], [5, whole(targets)], [6, whole(logits)], [7, whole(perEx)]], Math.ceil(rows / 64))
+        : this.dispatch('softmaxCE', [[0, lossSlot(rows, flags, scale)], [1, whole(targets)], [2, whole(logits)], [3, whole(perEx)]], Math.ceil(rows / 64));
     this.forwardTrain = [
       ...forward(b, this.batchTokens),
-      this.dispatch('softmaxCE', [[0, lossSlot(b, 1, 1 / b)], [1, whole(this.batchLabels)], [2, whole(logits)], [3, whole(perEx)]], Math.ceil(b / 64)),
+      loss(b, 1, 1 / b, this.batchLabels),
     ];
     const backward = (withSq: boolean): Dispatch[] => {
       const list: Dispatch[] = [];
-      let dOut = logits; // holds g = (softmax − onehot)/b after the loss kernel
+      let dOut = logits; // holds g = (softmax − onehot)/b, or (u − y)/b, after the loss kernel
       let spare = dA;
       for (let l = layout.layers.length - 1; l >= 0; l--) {
         const L = layout.layers[l];
@@ -259,7 +271,7 @@ export class GpuTrainer implements Trainer {
     this.metricsSlots = [this.slot(), this.slot()];
     this.evaluation = [
       ...forward(nAll, allTokens),
-      this.dispatch('softmaxCE', [[0, lossSlot(nAll, 0, 1)], [1, whole(allLabels)], [2, whole(logits)], [3, whole(perEx)]], Math.ceil(nAll / 64)),
+      loss(nAll, 0, 1, allLabels),
       this.dispatch('metricsPartial', [[0, { buffer: this.uniform, offset: this.metricsSlots[0], size: 16 }], [1, whole(perEx)], [2, whole(category)], [3, whole(metricsPartials)], [7, whole(this.params)]], 1),
       this.dispatch('metricsFinish', [[4, { buffer: this.uniform, offset: this.metricsSlots[1], size: 16 }], [5, whole(metricsPartials)], [6, whole(this.history)]], 1),
     ];
@@ -315,11 +327,15 @@ export class GpuTrainer implements Trainer {
       this.tokScratch[2 * i] = ds.tokens[2 * e];
       this.tokScratch[2 * i + 1] = ds.tokens[2 * e + 1];
       this.labScratch[i] = ds.labels[e];
+      if (this.targetScratch && ds.regression) {
+        const k = ds.regression.k;
+        this.targetScratch.set(ds.regression.targets.subarray(e * k, (e + 1) * k), i * k);
+      }
     }
     buildEmbedIndex(this.tokScratch, this.b, this.layout.p, this.index, this.indexScratch);
     const q = this.device.queue;
     write(q, this.batchTokens, 0, this.tokScratch);
-    write(q, this.batchLabels, 0, this.labScratch);
+    write(q, this.batchLabels, 0, this.targetScratch ?? this.labScratch);
     write(q, this.rowStartBuf, 0, this.index.rowStart);
     write(q, this.entriesBuf, 0, this.index.entries);
   }
@@ -423,7 +439,7 @@ export class GpuTrainer implements Trainer {
         for (let r = 0; r < n; r++) {
           const row = data.subarray(r * ROW_FLOATS, (r + 1) * ROW_FLOATS);
           const open = row[1] !== 0 ? sizes.map((size, t) => row[ROW_STATS + 2 * t] / size) : null;
-          this.rows.push(metricsFromSums(row[0], row.subarray(2, 11), open, sizes, row[ROW_NONFINITE]));
+          this.rows.push(metricsFromSums(row[0], row.subarray(2, 11), open, sizes, row[ROW_NONFINITE], this.dataset.regression !== undefined));
         }
         this.readCount += n;
         this.mapping = null;

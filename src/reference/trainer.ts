@@ -8,8 +8,8 @@ import { initParams, modelLayout, type ModelLayout } from '../model/layout';
 import { applyLiveChange, BatchSampler, batchSize, liveResets, metricsFromSums, optimParams } from '../model/run';
 import type { LiveSettings, MetricsRow, RunEvent, Trainer, TrainerInfo, TrainerState } from '../model/trainer';
 import { makeDataset, type Dataset } from '../tasks/modular';
-import { categorySums, nonFiniteCount, softmaxCE } from './kernels';
-import { forward, lossAndGrad } from './mlp';
+import { categorySums, nonFiniteCount } from './kernels';
+import { forward, lossAndGrad, outputLoss, type Targets } from './mlp';
 import { gateUsesExactStats, newOptimState, optimApply, optimDirection, tensorMaskSums, type OptimState } from './optimizer';
 
 export class ReferenceTrainer implements Trainer {
@@ -25,7 +25,8 @@ export class ReferenceTrainer implements Trainer {
   private readonly sampler: BatchSampler;
   private readonly batchIdx: Uint32Array;
   private readonly tokens: Uint32Array;
-  private readonly labels: Uint32Array;
+  /** the batch's labels, or its real targets (b × k) for the regress task */
+  private readonly labels: Targets;
   private readonly u: Float64Array;
   private readonly q: Float64Array;
   private readonly c: Float64Array;
@@ -48,7 +49,8 @@ export class ReferenceTrainer implements Trainer {
     this.sampler = new BatchSampler(this.dataset.trainIdx, b, config.seed);
     this.batchIdx = new Uint32Array(b);
     this.tokens = new Uint32Array(2 * b);
-    this.labels = new Uint32Array(b);
+    const reg = this.dataset.regression;
+    this.labels = reg ? new Float64Array(b * reg.k) : new Uint32Array(b);
     const P = this.layout.totalSize;
     this.u = new Float64Array(P);
     this.q = new Float64Array(P);
@@ -69,7 +71,10 @@ export class ReferenceTrainer implements Trainer {
       const e = this.batchIdx[i];
       this.tokens[2 * i] = ds.tokens[2 * e];
       this.tokens[2 * i + 1] = ds.tokens[2 * e + 1];
-      this.labels[i] = ds.labels[e];
+      if (ds.regression) {
+        const k = ds.regression.k;
+        for (let c = 0; c < k; c++) this.labels[i * k + c] = ds.regression.targets[e * k + c];
+      } else this.labels[i] = ds.labels[e];
     }
     const needSq = gateUsesExactStats(this.config.gate);
     const lg = lossAndGrad(this.layout, this.w, this.tokens, this.labels, b, needSq);
@@ -99,9 +104,9 @@ export class ReferenceTrainer implements Trainer {
     const n = ds.labels.length;
     const cache = forward(this.layout, this.w, ds.tokens, n);
     const perEx = new Float64Array(2 * n);
-    softmaxCE(cache.logits, ds.labels, n, this.layout.p, 1, perEx, null);
+    outputLoss(cache.logits, ds.regression?.targets ?? ds.labels, n, this.layout.p, 1, perEx, null);
     const sums = categorySums(perEx, ds.category, n, 3);
-    return metricsFromSums(this.step, sums, this.lastOpen, this.layout.tensors.map((t) => t.size), nonFiniteCount(perEx, n, this.w, this.w.length));
+    return metricsFromSums(this.step, sums, this.lastOpen, this.layout.tensors.map((t) => t.size), nonFiniteCount(perEx, n, this.w, this.w.length), ds.regression !== undefined);
   }
 
   evaluate(): void {

@@ -9,6 +9,7 @@ import { defaultConfig, type GateVariant, type RunConfig, type SettingError } fr
 import type { SnrHistogram } from '../model/gate';
 import type { Variant } from '../model/variant';
 import type { MetricsRow, RunEvent } from '../model/trainer';
+import type { FourierReadout } from '../theory/fourier';
 import { appendBounded, HISTORY_CAPS } from '../util/bounded';
 import type { InstrumentFrame } from '../worker/instrumentFrame';
 import type { Backend, ErrorSource, LaneInfo, MaskImage, WorkerEvent } from '../worker/protocol';
@@ -24,6 +25,8 @@ export interface LaneView {
   frames: InstrumentFrame[];
   /** measurements skipped because the previous one was still running */
   instrumentSkips: number;
+  /** Fourier readouts at the skipped multiples of r (the frames carry the rest) */
+  fourier: FourierReadout[];
   masks: MaskImage[] | null;
   /** log₁₀ SNR histogram of the exact gate, with the masks */
   snr: SnrHistogram | null;
@@ -66,6 +69,10 @@ export interface LabState {
   /** the variant the gate toggle turns on */
   gateVariant: Exclude<GateVariant, 'off'>;
   presenter: boolean;
+  /** the lecture story's screen (1-based; null: the full lab) */
+  story: number | null;
+  /** opened with no URL parameters: the first-visit line may show */
+  landing: boolean;
   logStep: boolean;
   /** training waits for every measurement (else measurements are skipped while one runs) */
   exactPacing: boolean;
@@ -101,6 +108,8 @@ export const useLab = create<LabState>()(() => ({
   stepsPerFrame: 5,
   gateVariant: 'exact-hard',
   presenter: false,
+  story: null,
+  landing: false,
   logStep: false,
   viewLane: null,
   exactPacing: false,
@@ -116,9 +125,16 @@ export function addRunError(message: string, source: NoticeSource = 'page'): voi
   useLab.setState((s) => ({ runErrors: [...s.runErrors.filter((n) => n.message !== message), { id: ++noticeId, source, message }].slice(-20) }));
 }
 
+/** the worker sends the newest events only, so equal length alone cannot tell a new one apart */
+function sameEvents(a: readonly RunEvent[], b: readonly RunEvent[]): boolean {
+  const x = a[a.length - 1];
+  const y = b[b.length - 1];
+  return a.length === b.length && (x === y || (x !== undefined && y !== undefined && x.step === y.step && x.kind === y.kind && x.to === y.to && x.from === y.from));
+}
+
 /** older frames keep only what the time-series charts read */
 function stripHeavy(f: InstrumentFrame): InstrumentFrame {
-  return { ...f, heightField: [], overlap: [], probeLabels: [], gramian: f.gramian && { ...f.gramian, predicted: [], actual: [] } };
+  return { ...f, heightField: [], overlap: [], probeLabels: [], gramian: f.gramian && { ...f.gramian, predicted: [], actual: [] }, fourier: f.fourier && { ...f.fourier, eigen: null } };
 }
 
 /** folds one worker event into the store */
@@ -132,7 +148,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
         adapter: e.adapter,
         kernels: e.kernels,
         gpuMissing: e.gpuMissing,
-        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, metrics: appendBounded([], e.history[i] ?? [], HISTORY_CAPS.metrics), events: [], frames: [], instrumentSkips: 0, masks: null, snr: null, snapshots: 0, workerPlaying: false })),
+        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, metrics: appendBounded([], e.history[i] ?? [], HISTORY_CAPS.metrics), events: [], frames: [], instrumentSkips: 0, fourier: [], masks: null, snr: null, snapshots: 0, workerPlaying: false })),
       });
       return;
     case 'snapshot':
@@ -154,10 +170,11 @@ export function applyWorkerEvent(e: WorkerEvent): void {
           stepsPerSec: e.stepsPerSec,
           // keep references when nothing changed, so views that select them skip a render
           config: JSON.stringify(old.config) === JSON.stringify(e.config) ? old.config : e.config,
-          events: e.events.length === old.events.length ? old.events : e.events.slice(-HISTORY_CAPS.events),
+          events: sameEvents(old.events, e.events) ? old.events : e.events.slice(-HISTORY_CAPS.events),
           metrics: e.metrics.length > 0 ? appendBounded(old.metrics, e.metrics, HISTORY_CAPS.metrics) : old.metrics,
           frames,
           instrumentSkips: e.instrumentSkips,
+          fourier: e.fourier.length > 0 ? appendBounded(old.fourier.filter((f) => f.step < e.fourier[0].step), e.fourier, HISTORY_CAPS.frames) : old.fourier,
           masks: e.masks ?? (e.config.gate === 'off' ? null : old.masks),
           snr: e.masks ? e.snr : e.config.gate.startsWith('exact') ? old.snr : null,
           snapshots: old.snapshots + 1,
@@ -188,7 +205,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
   }
 }
 
-export type LaneSlice = Pick<LaneView, 'info' | 'config' | 'frames' | 'metrics' | 'masks' | 'snr' | 'instrumentSkips'>;
+export type LaneSlice = Pick<LaneView, 'info' | 'config' | 'frames' | 'metrics' | 'masks' | 'snr' | 'instrumentSkips' | 'fourier'>;
 
 /**
  * The lane the theory views show (the chosen one, else the last: the gated one in
@@ -199,7 +216,7 @@ export function useViewLane(): LaneSlice | undefined {
   return useLab(
     useShallow((s) => {
       const l = s.lanes[s.viewLane ?? s.lanes.length - 1] ?? s.lanes[s.lanes.length - 1];
-      return l && { info: l.info, config: l.config, frames: l.frames, metrics: l.metrics, masks: l.masks, snr: l.snr, instrumentSkips: l.instrumentSkips };
+      return l && { info: l.info, config: l.config, frames: l.frames, metrics: l.metrics, masks: l.masks, snr: l.snr, instrumentSkips: l.instrumentSkips, fourier: l.fourier };
     }),
   );
 }

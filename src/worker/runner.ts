@@ -15,6 +15,7 @@ import type { RunConfig } from '../config/settings';
 import type { LiveSettings, MetricsRow, RunEvent, TrainerState } from '../model/trainer';
 import type { Variant } from '../model/variant';
 import { gpuResources } from '../engine/resources';
+import { HISTORY_CAPS } from '../util/bounded';
 import { createTrainer } from './backend';
 import { Lane } from './lane';
 import { laneConfigs } from './lanes';
@@ -38,6 +39,18 @@ export interface Checkpoint {
   step: number;
   config: RunConfig;
   lanes: { state: TrainerState; metrics: MetricsRow[]; events: RunEvent[] }[];
+}
+
+/** puts a checkpoint into the fresh lanes start() made: weights, optimizer state, history, events (plus `extra`) */
+function loadCheckpoint(cp: Checkpoint, extra: RunEvent[] = []): (l: Lane) => void {
+  return (l) => {
+    const saved = cp.lanes[l.index];
+    l.trainer.loadState(saved.state);
+    l.metrics = saved.metrics.slice();
+    l.lastGoodStep = cp.step;
+    l.priorEvents = [...saved.events, ...extra];
+    l.resetRate();
+  };
 }
 
 export type Post = (e: WorkerEvent, transfer?: Transferable[]) => void;
@@ -202,20 +215,7 @@ export class Runner {
     const lr = this.restoreLr(lrFactor);
     const config = { ...base, lr };
     const step = cp?.step ?? 0;
-    await this.start(
-      config,
-      cp
-        ? (l) => {
-            const saved = cp.lanes[l.index];
-            l.trainer.loadState(saved.state);
-            l.metrics = saved.metrics.slice();
-            l.lastGoodStep = cp.step;
-            l.priorEvents = [...saved.events, { step: cp.step, kind: 'hyper', from: `lr=${base.lr}`, to: `lr=${lr}` }];
-            l.resetRate();
-          }
-        : undefined,
-      true,
-    );
+    await this.start(config, cp ? loadCheckpoint(cp, [{ step: cp.step, kind: 'hyper', from: `lr=${base.lr}`, to: `lr=${lr}` }]) : undefined, true);
     this.checkpoints = this.checkpoints.filter((c) => c.step <= step);
     this.post({ type: 'restored', step, config, reason: 'diverged', message: `restored step ${step} with learning rate ${lr} (was ${base.lr})` });
   }
@@ -238,20 +238,7 @@ export class Runner {
     const config = cp?.config ?? this.config ?? this.lanes[0].config;
     if (++this.recoveries > MAX_RECOVERIES) this.forceCpu = `the GPU device was lost ${MAX_RECOVERIES} times in a row (${reason})`;
     this.playing = false;
-    await this.start(
-      config,
-      cp
-        ? (l) => {
-            const saved = cp.lanes[l.index];
-            l.trainer.loadState(saved.state);
-            l.metrics = saved.metrics.slice();
-            l.lastGoodStep = cp.step;
-            l.priorEvents = saved.events.slice();
-            l.resetRate();
-          }
-        : undefined,
-      true,
-    );
+    await this.start(config, cp ? loadCheckpoint(cp) : undefined, true);
     const step = cp?.step ?? 0;
     this.post({ type: 'restored', step, config, reason: 'device-lost', message: `${reason} — rebuilt on ${this.lanes[0]?.trainer.info.adapter ?? 'a new device'} and resumed from the checkpoint at step ${step}` });
     if (wasPlaying) {
@@ -414,7 +401,7 @@ export class Runner {
       if (gen !== this.generation) return;
       if (await this.deviceWasLost()) {
         // recover() starts a new generation: this tick's finally must not reschedule the old one
-        void this.recover(err);
+        void this.recover(err).catch((e: unknown) => this.post({ type: 'error', source: 'train', message: `could not recover from the lost device: ${e instanceof Error ? e.message : String(e)}` }));
         return;
       }
       this.playing = false;
@@ -458,6 +445,7 @@ export class Runner {
       // skipped while the last one still runs, or (unless exact pacing) while the instruments are over their time share
       if (m.busy || (!this.exactPacing && !l.measureBudget.allow(performance.now()))) {
         m.skipped++;
+        await m.fourierOnly(); // the Fourier view keeps the cadence (a CPU readout, budgeted in measure.ts)
         return;
       }
       l.measureBudget.start(performance.now());
@@ -503,9 +491,11 @@ export class Runner {
         playing: this.playing,
         metrics: rows,
         gateOpenByTensor: l.config.gate === 'off' ? null : (last?.gateOpenByTensor ?? null),
-        events: l.events,
+        // the newest markers only: a run file may bring 2,000 events, and this goes out every 50 ms
+        events: l.events.slice(-HISTORY_CAPS.events),
         instruments: l.measurer?.take() ?? null,
         instrumentSkips: l.measurer?.skipped ?? 0,
+        fourier: l.measurer?.takeFourier() ?? [],
         masks: l.masks,
         snr: l.masks ? l.snr : null,
         config: l.config,

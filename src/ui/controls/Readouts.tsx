@@ -6,6 +6,8 @@ import { useLab, type LaneView } from '../store';
 
 const last = (l: LaneView | undefined) => l?.metrics[l.metrics.length - 1];
 const frac = (v: number | undefined | null) => (v === undefined || v === null || !Number.isFinite(v) ? '—' : v.toFixed(3));
+/** MSE spans decades (1 at init, ~1e-6 at interpolation): three significant digits */
+const sig = (v: number | undefined | null) => (v === undefined || v === null || !Number.isFinite(v) ? '—' : v.toPrecision(3));
 
 export function Readouts() {
   const lanes = useLab((s) => s.lanes);
@@ -25,8 +27,18 @@ export function Readouts() {
       {lanes.map((l, i) => (
         <span className="readout-group" key={i}>
           {multi && <span className={`lane-tag lane${i}`}>{i === 0 ? 'gate off' : 'gate on'}</span>}
-          <Readout label="train acc" testid={i === 0 ? 'train-acc' : 'train-acc-b'} value={frac(last(l)?.trainAcc)} />
-          <Readout label="test acc" testid={i === 0 ? 'test-acc' : 'test-acc-b'} value={frac(last(l)?.testAcc)} />
+          {l.config.task === 'regress' ? (
+            // regression has no accuracy: its readouts are the mean squared error per output
+            <>
+              <Readout label="train MSE" testid={i === 0 ? 'train-mse' : 'train-mse-b'} value={sig(last(l)?.trainMse)} />
+              <Readout label="test MSE" testid={i === 0 ? 'test-mse' : 'test-mse-b'} value={sig(last(l)?.testMse)} />
+            </>
+          ) : (
+            <>
+              <Readout label="train acc" testid={i === 0 ? 'train-acc' : 'train-acc-b'} value={frac(last(l)?.trainAcc)} />
+              <Readout label="test acc" testid={i === 0 ? 'test-acc' : 'test-acc-b'} value={frac(last(l)?.testAcc)} />
+            </>
+          )}
         </span>
       ))}
       {gated && <Readout label="gate open" testid="gate-open-fraction" value={frac(gatedRow?.gateOpen)} title="fraction of parameters the gate let through at the last evaluated step" />}

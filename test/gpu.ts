@@ -10,6 +10,7 @@ import { nodeShaderSources } from '../src/engine/nodeShaders';
 import type { RunConfig } from '../src/config/settings';
 import { GpuTrainer } from '../src/engine/trainer';
 import { ReferenceTrainer } from '../src/reference/trainer';
+import { relativeError } from '../src/theory/dense';
 
 let ctxPromise: Promise<{ ctx: GpuContext; pl: Pipelines }> | null = null;
 
@@ -114,12 +115,6 @@ export async function raceGpuVsReference(cfg: RunConfig, steps = 50) {
   const rRows = r.drainMetrics();
   const st = await g.readState();
   g.destroy();
-  let num = 0;
-  let den = 0;
-  for (let k = 0; k < st.params.length; k++) {
-    num += (st.params[k] - r.w[k]) ** 2;
-    den += r.w[k] ** 2;
-  }
-  return { gRows, rRows, relW: Math.sqrt(num / den) };
+  return { gRows, rRows, relW: relativeError(st.params, r.w) };
 }
 

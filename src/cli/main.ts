@@ -13,7 +13,7 @@ usage:
   grokscope train [settings] [--steps N] [--out run.json] [--csv metrics.csv] [--stop-at ACC] [--instruments] [--quiet]
   grokscope sweep [settings] [--variants LIST] [--seeds LIST] [--lrs LIST] [--steps N] [--out sweep.json] [--csv sweep.csv]
   grokscope sweep --widths LIST [settings] [--seeds LIST] [--steps N] [--out sweep.json] [--csv sweep.csv]
-  grokscope bench [--steps N] [--sizes tiny,mid,large] [--out bench.json]
+  grokscope bench [--sizes small,mid,large] [--presets tiny,lecture,paper] [--rounds 2] [--min-ms 1000] [--out bench.json] [--md bench.md]
   grokscope --help
 
 settings (the same table as the lab's URL; --preset NAME starts from a preset: ${PRESETS.map((p) => p.name).join(', ')}):
@@ -31,7 +31,8 @@ sweep --widths: one run per width and seed (default seeds 1,2,3), each to the en
          output for task=regress, 1 − accuracy otherwise) and the noise's energy share in the signal channel
          from the last instrument snapshot (needs --instrument-every > 0). With --preset regress it is the
          double-descent sweep across P ≈ n·k.
-bench:   steps/s and GFLOP/s for three sizes, and the gated-step cost ratios, measured in one run.
+bench:   steps/s at three sizes (plain and gated), matmul GFLOP/s per kernel variant, copy bandwidth,
+         the instruments' cost per preset and the autotuner's table, measured in one run.
 
 exit codes: 0 ok, 2 bad flags, 3 no WebGPU adapter / device lost, 4 training diverged, 1 other errors`;
 

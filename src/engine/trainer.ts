@@ -20,6 +20,7 @@ import type { LiveSettings, MetricsRow, RunEvent, Trainer, TrainerInfo, TrainerS
 import { buildEmbedIndex, MM_TRANS_A, MM_TRANS_B, type EmbedIndex } from '../reference/kernels';
 import { gateUsesExactStats } from '../reference/optimizer';
 import { makeDataset, type Dataset } from '../tasks/modular';
+import { describePlan, MATMUL_VARIANTS, stepShapes, tuneMatmul, variantFor, type MatmulPlan } from './autotune';
 import type { GpuContext } from './device';
 import { getPipelines, type Pipelines } from './pipelines';
 import { gpuResources } from './resources';
@@ -115,14 +116,23 @@ export class GpuTrainer implements Trainer {
 
   static async create(config: RunConfig, ctx: GpuContext, sources: ShaderSources, dataset?: Dataset): Promise<GpuTrainer> {
     const pipelines = await getPipelines(ctx.device, sources);
-    return new GpuTrainer(config, ctx, pipelines, dataset ?? makeDataset(config));
+    const ds = dataset ?? makeDataset(config);
+    // the one place kernel variants enter the engine: each product's variant, timed on this adapter
+    const plan = await tuneMatmul(ctx, pipelines, sources, stepShapes(config, ds));
+    return new GpuTrainer(config, ctx, pipelines, ds, plan);
   }
 
-  private constructor(config: RunConfig, ctx: GpuContext, pipelines: Pipelines, dataset: Dataset) {
+  private constructor(
+    config: RunConfig,
+    ctx: GpuContext,
+    pipelines: Pipelines,
+    dataset: Dataset,
+    readonly matmulPlan: MatmulPlan,
+  ) {
     this.config = config;
     this.device = ctx.device;
     this.pl = pipelines;
-    this.info = { backend: 'webgpu', adapter: ctx.adapterName };
+    this.info = { backend: 'webgpu', adapter: ctx.adapterName, kernels: `matmul ${describePlan(matmulPlan)}` };
     void ctx.device.lost.then((l) => {
       if (this.destroyed) return;
       this.deviceLost = true;
@@ -299,11 +309,13 @@ export class GpuTrainer implements Trainer {
   }
 
   private matmul(M: number, N: number, K: number, flags: number, A: Slice, B: Slice, C: Slice): Dispatch {
-    return this.dispatch('matmul', [[0, this.u32Slot([M, N, K, flags])], [1, A], [2, B], [3, C]], Math.ceil(N / 32), Math.ceil(M / 32));
+    const kernel = MATMUL_VARIANTS[variantFor(this.matmulPlan, { M, N, K, flags })].plain;
+    return this.dispatch(kernel, [[0, this.u32Slot([M, N, K, flags])], [1, A], [2, B], [3, C]], Math.ceil(N / 32), Math.ceil(M / 32));
   }
 
   private matmulDual(M: number, N: number, K: number, flags: number, A: Slice, B: Slice, C: Slice, C2: Slice): Dispatch {
-    return this.dispatch('matmulDual', [[0, this.u32Slot([M, N, K, flags])], [1, A], [2, B], [3, C], [4, C2]], Math.ceil(N / 32), Math.ceil(M / 32));
+    const kernel = MATMUL_VARIANTS[variantFor(this.matmulPlan, { M, N, K, flags })].dual;
+    return this.dispatch(kernel, [[0, this.u32Slot([M, N, K, flags])], [1, A], [2, B], [3, C], [4, C2]], Math.ceil(N / 32), Math.ceil(M / 32));
   }
 
   // ---------- the step ----------
@@ -368,6 +380,12 @@ export class GpuTrainer implements Trainer {
       this.device.queue.submit([enc.finish()]);
     }
     this.pump();
+  }
+
+  /** compute dispatches one training step encodes (plain, and with the exact gate's squared pass), and one evaluation */
+  get dispatches(): { step: number; stepExact: number; evaluation: number } {
+    const base = this.forwardTrain.length + this.optimizer.length;
+    return { step: base + this.backwardPlain.length, stepExact: base + this.backwardSq.length, evaluation: this.evaluation.length };
   }
 
   private evalRowOffset(): number {

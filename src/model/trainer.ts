@@ -50,6 +50,8 @@ export interface TrainerInfo {
   backend: 'webgpu' | 'cpu';
   /** adapter description (vendor, architecture, device) or "CPU reference" */
   adapter: string;
+  /** the kernel variants chosen on this adapter (GPU engine; src/engine/autotune.ts) */
+  kernels?: string;
 }
 
 /** Weights and optimizer state, flat, in the model layout. */

@@ -30,6 +30,10 @@ export interface LaneView {
   masks: MaskImage[] | null;
   /** log₁₀ SNR histogram of the exact gate, with the masks */
   snr: SnrHistogram | null;
+  /** snapshots received from the worker for this lane (their rate is the lab's responsiveness) */
+  snapshots: number;
+  /** whether the worker's last snapshot said it was playing (the page's own `playing` flips at the click) */
+  workerPlaying: boolean;
 }
 
 /** where a notice came from: the worker's typed error sources, the page itself, or the worker dying */
@@ -56,6 +60,8 @@ export interface LabState {
   runErrors: Notice[];
   backend: Backend | null;
   adapter: string;
+  /** the matmul variants chosen on the adapter (src/engine/autotune.ts) */
+  kernels: string | null;
   gpuMissing: string | null;
   ready: boolean;
   playing: boolean;
@@ -95,6 +101,7 @@ export const useLab = create<LabState>()(() => ({
   runErrors: [],
   backend: null,
   adapter: 'starting…',
+  kernels: null,
   gpuMissing: null,
   ready: false,
   playing: false,
@@ -139,8 +146,9 @@ export function applyWorkerEvent(e: WorkerEvent): void {
         resources: e.resources,
         backend: e.backend,
         adapter: e.adapter,
+        kernels: e.kernels,
         gpuMissing: e.gpuMissing,
-        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, metrics: appendBounded([], e.history[i] ?? [], HISTORY_CAPS.metrics), events: [], frames: [], instrumentSkips: 0, fourier: [], masks: null, snr: null })),
+        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, metrics: appendBounded([], e.history[i] ?? [], HISTORY_CAPS.metrics), events: [], frames: [], instrumentSkips: 0, fourier: [], masks: null, snr: null, snapshots: 0, workerPlaying: false })),
       });
       return;
     case 'snapshot':
@@ -169,6 +177,8 @@ export function applyWorkerEvent(e: WorkerEvent): void {
           fourier: e.fourier.length > 0 ? appendBounded(old.fourier.filter((f) => f.step < e.fourier[0].step), e.fourier, HISTORY_CAPS.frames) : old.fourier,
           masks: e.masks ?? (e.config.gate === 'off' ? null : old.masks),
           snr: e.masks ? e.snr : e.config.gate.startsWith('exact') ? old.snr : null,
+          snapshots: old.snapshots + 1,
+          workerPlaying: e.playing,
         };
         return { lanes, playing: e.playing };
       });

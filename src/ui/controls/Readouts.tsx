@@ -13,6 +13,7 @@ export function Readouts() {
   const lanes = useLab((s) => s.lanes);
   const backend = useLab((s) => s.backend);
   const adapter = useLab((s) => s.adapter);
+  const kernels = useLab((s) => s.kernels);
   const ready = useLab((s) => s.ready);
   const a = lanes[0];
   const gated = lanes.find((l) => l.config.gate !== 'off');
@@ -20,7 +21,8 @@ export function Readouts() {
   const multi = lanes.length > 1;
   return (
     <div className="readouts" aria-live="off">
-      <Readout label="step" testid="step-count" value={a ? String(a.step) : '0'} />
+      {/* data-snapshots / data-worker-playing: how often the worker answers (the "never stalls" contract, e2e/stall.spec.ts) */}
+      <Readout label="step" testid="step-count" value={a ? String(a.step) : '0'} data={{ 'data-snapshots': a?.snapshots ?? 0, 'data-worker-playing': String(a?.workerPlaying ?? false) }} />
       <Readout label="steps/s" testid="steps-per-sec" value={a ? a.stepsPerSec.toFixed(a.stepsPerSec < 10 ? 1 : 0) : '0'} />
       {lanes.map((l, i) => (
         <span className="readout-group" key={i}>
@@ -45,16 +47,21 @@ export function Readouts() {
         <span data-testid="adapter-name" data-backend={backend ?? ''}>
           {ready || backend ? adapter : 'starting…'}
         </span>
+        {kernels && (
+          <span className="kernel-variant" data-testid="kernel-variant" title="matmul kernel per product of the step, timed on this adapter at start-up (block4: register-blocked, barrier-free; tiled: shared-memory vec4 tiles)">
+            {kernels}
+          </span>
+        )}
       </span>
     </div>
   );
 }
 
-function Readout({ label, value, testid, title }: { label: string; value: string; testid: string; title?: string }) {
+function Readout({ label, value, testid, title, data }: { label: string; value: string; testid: string; title?: string; data?: Record<`data-${string}`, string | number> }) {
   return (
     <span className="readout" title={title}>
       <span className="readout-label">{label}</span>
-      <span className="readout-value" data-testid={testid}>
+      <span className="readout-value" data-testid={testid} {...data}>
         {value}
       </span>
     </span>

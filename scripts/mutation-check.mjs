@@ -25,7 +25,7 @@ const MUTATIONS = [
     name: '1/n dropped from g',
     edits: [
       ['src/theory/outputSystem.ts', 'crossEntropyGradient(this.U, loss.labels, train.m, p, nScale)', 'crossEntropyGradient(this.U, loss.labels, train.m, p, 1)'],
-      ['src/theory/instruments.ts', 'crossEntropyGradient(SG.logits, this.gSet.labels, mG, p, nTrain)', 'crossEntropyGradient(SG.logits, this.gSet.labels, mG, p, 1)'],
+      ['src/theory/instruments.ts', 'crossEntropyGradient(SG.logits, this.gSet.targets as Uint32Array, mG, p, nTrain)', 'crossEntropyGradient(SG.logits, this.gSet.targets as Uint32Array, mG, p, 1)'],
     ],
   },
   {

@@ -70,11 +70,15 @@ describe('MeasureBudget', () => {
   it('holds measurements to their share of wall time', () => {
     const b = new MeasureBudget(0.2);
     expect(b.allow(0)).toBe(true);
+    // the first measurement (K₀, W's start) is never held back: the second closes W's first interval
     b.start(0);
-    b.done(100); // a 100 ms measurement: the next may start 400 ms after it ended
+    b.done(100);
+    expect(b.allow(100)).toBe(true);
+    b.start(100);
+    b.done(200); // a 100 ms measurement: the next may start 400 ms after it ended
     expect(b.lastMs).toBe(100);
-    expect(b.allow(499)).toBe(false);
-    expect(b.allow(500)).toBe(true);
+    expect(b.allow(599)).toBe(false);
+    expect(b.allow(600)).toBe(true);
   });
 
   it('a done without a start changes nothing', () => {

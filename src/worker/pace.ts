@@ -112,10 +112,16 @@ export class MeasureBudget {
     this.startedAt = now;
   }
 
+  /** measurements finished so far */
+  private count = 0;
+
   done(now: number): void {
     if (!Number.isFinite(this.startedAt)) return;
     this.lastMs = now - this.startedAt;
     this.startedAt = Number.NaN;
-    this.freeAt = now + (this.lastMs * (1 - this.share)) / this.share;
+    this.count++;
+    // the first two measurements are not held back: the first is the rotation's K₀ and W's
+    // start s, the second closes W's first interval — before it the channel view is empty
+    this.freeAt = this.count < 2 ? Number.NEGATIVE_INFINITY : now + (this.lastMs * (1 - this.share)) / this.share;
   }
 }

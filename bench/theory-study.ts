@@ -42,7 +42,7 @@ for (const preset of presets) {
   }
   if (runs.length === 0) continue;
   console.log(`\n### ${preset} (${runs.length} seeds)\n`);
-  console.log('| seed | memorised | grokked | W set, rows | ker W at 1st interval (noise share in it) | decayed channel at end | labels / clean / noise in the decayed channel: 1st interval → end | whole-set dissipated share, labels / clean / noise, end | prediction error, median | stiffness η·λ_max per step, median |');
+  console.log('| seed | memorised | grokked | W set, rows | ker W at 1st interval (labels / clean / noise share in it) | decayed channel at end | labels / clean / noise in the decayed channel: 1st interval → end | whole-set dissipated share, labels / clean / noise, end | prediction error, median | stiffness η·λ_max per step, median |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of runs) {
     const gs = r.snaps.map((s) => s.gramian).filter((g) => g !== null);
@@ -52,18 +52,19 @@ for (const preset of presets) {
     const e0 = first.energy.decayed;
     const e1 = last.energy.decayed;
     console.log(
-      `| ${r.seed} | ${r.memorised ?? 'no'} | ${r.grokked ?? 'no'} | ${last.set}, ${last.rows} | ${first.kernelDim} (${f(first.energy.kernel.noise)}) | ${last.channel.decayed} | ${f(e0.labels)} / ${f(e0.clean)} / ${f(e0.noise)} → ${f(e1.labels)} / ${f(e1.clean)} / ${f(e1.noise)} | ${f(last.dissipated.labels)} / ${f(last.dissipated.clean)} / ${f(last.dissipated.noise)} | ${f(median(gs.map((g) => g.predictionError)))} | ${f(median(gs.map((g) => g.stiffnessPerStep)))} |`,
+      `| ${r.seed} | ${r.memorised ?? 'no'} | ${r.grokked ?? 'no'} | ${last.set}, ${last.rows} | ${first.kernelDim} (${f(first.energy.kernel.labels)} / ${f(first.energy.kernel.clean)} / ${f(first.energy.kernel.noise)}) | ${last.channel.decayed} | ${f(e0.labels)} / ${f(e0.clean)} / ${f(e0.noise)} → ${f(e1.labels)} / ${f(e1.clean)} / ${f(e1.noise)} | ${f(last.dissipated.labels)} / ${f(last.dissipated.clean)} / ${f(last.dissipated.noise)} | ${f(median(gs.map((g) => g.predictionError)))} | ${f(median(gs.map((g) => g.stiffnessPerStep)))} |`,
     );
   }
   // the clean labels' decayed-channel share just before and just after the held-out jump (grokking runs)
   const around = runs.filter((r) => r.grokked !== null);
   if (around.length) {
-    console.log('\nAround the jump (clean labels in the decayed channel, last reading before the step held-out accuracy first passes 0.5 → first reading after grokked):');
+    console.log('\nAround the jump (clean labels — the labels themselves where there is no noise — in the decayed channel, last reading before held-out accuracy first passes 0.5 → first reading after grokked):');
     for (const r of around) {
       const half = r.metrics.find((m) => (m.testAcc ?? 0) >= 0.5)?.step ?? r.grokked!;
       const before = [...r.snaps].reverse().find((s) => s.gramian && s.step < half)?.gramian;
       const after = r.snaps.find((s) => s.gramian && s.step >= r.grokked!)?.gramian;
-      console.log(`- seed ${r.seed}: ${f(before?.energy.decayed.clean)} (step < ${half}) → ${f(after?.energy.decayed.clean)} (step ≥ ${r.grokked}); channel ${before?.channel.decayed ?? '—'} → ${after?.channel.decayed ?? '—'} of ${after?.rows ?? '—'}`);
+      const clean = (g: typeof before) => g?.energy.decayed.clean ?? g?.energy.decayed.labels;
+      console.log(`- seed ${r.seed}: ${f(clean(before))} (step < ${half}) → ${f(clean(after))} (step ≥ ${r.grokked}); channel ${before?.channel.decayed ?? '—'} → ${after?.channel.decayed ?? '—'} of ${after?.rows ?? '—'}; whole-set dissipated share of the labels ${f(before?.dissipated.labels)} → ${f(after?.dissipated.labels)}`);
     }
   }
 

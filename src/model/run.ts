@@ -7,7 +7,7 @@ import type { RunConfig } from '../config/settings';
 import type { Dataset } from '../tasks/modular';
 import { CATEGORY_FLIPPED, CATEGORY_TEST, CATEGORY_TRAIN } from '../tasks/modular';
 import { Rng } from '../util/rng';
-import type { OptimParams } from '../reference/optimizer';
+import type { OptimParams } from './rules';
 import type { LiveSettings, MetricsRow, RunEvent } from './trainer';
 
 /** Examples per step: b, or the whole training set for full batch. */

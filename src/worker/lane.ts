@@ -5,7 +5,7 @@
 import type { RunConfig } from '../config/settings';
 import { snrHistogram, type SnrHistogram } from '../model/gate';
 import { modelLayout, type ModelLayout } from '../model/layout';
-import { gateUsesExactStats } from '../reference/optimizer';
+import { gateUsesExactStats } from '../model/rules';
 import type { MetricsRow, RunEvent, Trainer } from '../model/trainer';
 import { makeDataset, type Dataset } from '../tasks/modular';
 import type { Measurer } from './measure';

@@ -13,7 +13,8 @@ import { Rng } from '../util/rng';
 
 export const ALIGN_FLOATS = 64;
 
-export type TensorKind = 'embed' | 'weight' | 'bias';
+/** embed N(0,1); weight/bias U(±1/√fan_in); LayerNorm gain 1 and shift 0 */
+export type TensorKind = 'embed' | 'weight' | 'bias' | 'gain' | 'shift';
 
 export interface TensorInfo {
   /** run-file name: embed, hidden.0.weight, hidden.0.bias, …, head.weight, head.bias */
@@ -51,7 +52,7 @@ export interface ModelLayout {
   paramCount: number;
 }
 
-const alignUp = (n: number) => Math.ceil(n / ALIGN_FLOATS) * ALIGN_FLOATS;
+export const alignUp = (n: number) => Math.ceil(n / ALIGN_FLOATS) * ALIGN_FLOATS;
 
 export function modelLayout(cfg: Pick<RunConfig, 'p' | 'embed' | 'width' | 'depth' | 'act'>): ModelLayout {
   const tensors: TensorInfo[] = [];
@@ -95,12 +96,13 @@ export function modelLayout(cfg: Pick<RunConfig, 'p' | 'embed' | 'width' | 'dept
  * U(−1/√fan_in, 1/√fan_in). Drawn in float64, stored as float32, so the CPU
  * reference and the GPU start from bit-identical weights.
  */
-export function initParams(layout: ModelLayout, seed: number): Float32Array {
+export function initParams(layout: Pick<ModelLayout, 'tensors' | 'totalSize'>, seed: number): Float32Array {
   const w = new Float32Array(layout.totalSize);
   const rng = new Rng(seed, 'init');
   for (const t of layout.tensors) {
     const bound = 1 / Math.sqrt(t.fanIn);
-    for (let i = 0; i < t.size; i++) w[t.offset + i] = t.kind === 'embed' ? rng.normal() : (2 * rng.uniform() - 1) * bound;
+    for (let i = 0; i < t.size; i++)
+      w[t.offset + i] = t.kind === 'embed' ? rng.normal() : t.kind === 'gain' ? 1 : t.kind === 'shift' ? 0 : (2 * rng.uniform() - 1) * bound;
   }
   return w;
 }

@@ -1,6 +1,6 @@
 /** `grokscope train`: one run, progress on stderr, summary JSON on stdout, run file and CSV on request. */
 import { writeFileSync } from 'node:fs';
-import { modelLayout } from '../model/layout';
+import { netLayout } from '../model/arch';
 import { buildRunFile } from '../model/runfile';
 import { metricsCsv } from './csv';
 import { configFromArgs, floatOption, intOption, parseArgs } from './flags';
@@ -39,7 +39,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const last = result.rows[result.rows.length - 1];
   if (args.extra.has('out')) {
     const state = await t.readState();
-    const file = buildRunFile({ config: t.config, dataset: t.dataset, step: t.step, metrics: result.rows, events: t.events, state, layout: modelLayout(config), instruments });
+    const file = buildRunFile({ config: t.config, dataset: t.dataset, step: t.step, metrics: result.rows, events: t.events, state, layout: netLayout(config), instruments });
     writeFileSync(args.extra.get('out')!, JSON.stringify(file));
   }
   if (args.extra.has('csv')) writeFileSync(args.extra.get('csv')!, metricsCsv(result.rows));

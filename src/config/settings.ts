@@ -9,11 +9,14 @@ export const ACTIVATIONS = ['relu', 'gelu', 'quadratic'] as const;
 export const OPTIMIZERS = ['sgd', 'adamw', 'cautious', 'grokfast'] as const;
 /** Gate variants (THEORY.md "The gate"). `stream` is the soft streaming mask, `stream-hard` its hard form. */
 export const GATES = ['off', 'exact-hard', 'exact-soft', 'stream', 'stream-hard'] as const;
+/** mlp: embed → dense layers; transformer: the decoder-only model of docs/architecture.md */
+export const ARCHS = ['mlp', 'transformer'] as const;
 
 export type Task = (typeof TASKS)[number];
 export type Activation = (typeof ACTIVATIONS)[number];
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 export type GateVariant = (typeof GATES)[number];
+export type Arch = (typeof ARCHS)[number];
 
 export interface RunConfig {
   task: Task;
@@ -28,6 +31,16 @@ export interface RunConfig {
   width: number;
   depth: number;
   act: Activation;
+  /** network: mlp (embed, width, depth, act) or transformer (layers, heads, dmodel, ffn) */
+  arch: Arch;
+  /** transformer blocks L */
+  layers: number;
+  /** attention heads H (dmodel must be a multiple) */
+  heads: number;
+  /** transformer width d */
+  dmodel: number;
+  /** transformer MLP width F */
+  ffn: number;
   opt: OptimizerName;
   momentum: number;
   gate: GateVariant;
@@ -81,6 +94,11 @@ export const SETTINGS: readonly SettingSpec[] = [
   { key: 'width', kind: 'int', default: 64, min: 8, max: 512, help: 'hidden width, 8..512' },
   { key: 'depth', kind: 'int', default: 1, min: 1, max: 3, help: 'hidden layers, 1..3' },
   { key: 'act', kind: 'enum', values: ACTIVATIONS, default: 'relu', help: 'activation' },
+  { key: 'arch', kind: 'enum', values: ARCHS, default: 'mlp', help: 'network: mlp or transformer (decoder-only, tokens [a, op, b, =])' },
+  { key: 'layers', kind: 'int', default: 2, min: 1, max: 4, help: 'transformer blocks L, 1..4' },
+  { key: 'heads', kind: 'int', default: 4, min: 1, max: 16, help: 'transformer attention heads H (dmodel a multiple of H)' },
+  { key: 'dmodel', kind: 'int', default: 128, min: 4, max: 512, help: 'transformer width d' },
+  { key: 'ffn', kind: 'int', default: 512, min: 4, max: 2048, help: 'transformer MLP width F' },
   { key: 'opt', kind: 'enum', values: OPTIMIZERS, default: 'adamw', help: 'optimizer (sgd with momentum 0 is plain gradient descent)' },
   { key: 'momentum', kind: 'float', default: 0.9, min: 0, max: 1, maxExclusive: true, help: 'SGD momentum, in [0, 1)' },
   { key: 'gate', kind: 'enum', values: GATES, default: 'off', help: 'the gate: update k iff μ_k² > σ_k²/(b−1) (and its variants)' },
@@ -163,6 +181,9 @@ export function crossCheck(c: RunConfig): SettingError[] {
   const nTrain = Math.round(c.train * n);
   if (nTrain < 2 || nTrain >= n) errors.push({ key: 'train', value: String(c.train), message: `train=${c.train} leaves ${nTrain} of ${n} pairs for training; need at least 2 and at least one held out` });
   if (c.batch > 0 && c.batch > nTrain) errors.push({ key: 'batch', value: String(c.batch), message: `batch=${c.batch} exceeds the ${nTrain} training pairs (use 0 for full batch)` });
+  if (c.arch === 'transformer' && c.instrumentEvery > 0)
+    errors.push({ key: 'instrumentEvery', value: String(c.instrumentEvery), message: 'the theory instruments are MLP only (their structured eNTK formula has no transformer form yet): set instrumentEvery=0 with arch=transformer' });
+  if (c.arch === 'transformer' && c.dmodel % c.heads !== 0) errors.push({ key: 'heads', value: String(c.heads), message: `heads=${c.heads} must divide dmodel=${c.dmodel} (head size d/H)` });
   if (c.batch === 1 && c.gate.startsWith('exact')) errors.push({ key: 'batch', value: '1', message: 'the exact gate needs b ≥ 2 (σ²/(b−1))' });
   return errors;
 }

@@ -28,6 +28,14 @@ export const BINDINGS = {
   kernelEmbedFull: { U2: 11, GA2: 12, GB2: 13, pairs2: 14, tokA2: 15, wE2: 16, K2: 17 },
   kernelEmbedTrace: { U3: 18, GA3: 19, GB3: 20, pairs3: 21, tokA3: 22, wE3: 23, K3: 24 },
   kernelLayerTrace: { U4: 25, DA4: 26, DB4: 27, T4: 28, K4: 29 },
+  seqGather: { SG: 0, tokE: 1, posE: 2, tokS: 3, Xs: 4 },
+  tokScatter: { TS: 5, dXt: 6, rowStartT: 7, entriesT: 8, dEt: 9, SQt: 10 },
+  layerNorm: { LN: 11, Xln: 12, gLn: 13, bLn: 14, Yln: 15, XH: 16, RS: 17 },
+  layerNormBack: { LB: 18, dYb: 19, XHb: 20, RSb: 21, gB: 22, dXb: 23 },
+  lnParamGrad: { LP: 24, dYp: 25, XHp: 26, Gg: 27, Gb: 28, SQg: 29, SQb: 30 },
+  attention: { AT: 31, Qa: 32, Ka: 33, Va: 34, Aa: 35, Oa: 36 },
+  attentionBack: { AB: 37, dOb: 38, Qb: 39, Kb: 40, Vb: 41, Ab: 42, dQb: 43, dKb: 44, dVb: 45 },
+  seqWeightGrad: { WG: 46, dYw: 47, Xw: 48, Gw: 49, SQw: 50 },
 } as const satisfies Record<KernelName, Record<string, number>>;
 
 /** A range of a buffer bound to one binding (whole buffer when offset/size are absent). */

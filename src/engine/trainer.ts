@@ -15,7 +15,8 @@
  * encodes prebuilt dispatches.
  */
 import type { RunConfig } from '../config/settings';
-import { modelLayout, initParams, type ModelLayout } from '../model/layout';
+import { mlpOnly, netLayout, type NetLayout } from '../model/arch';
+import { initParams, type ModelLayout } from '../model/layout';
 import { applyLiveChange, BatchSampler, batchSize, liveResets, metricsFromSums, optimParams } from '../model/run';
 import { gateUsesExactStats } from '../model/rules';
 import type { LiveSettings, MetricsRow, RunEvent, Trainer, TrainerInfo, TrainerState } from '../model/trainer';
@@ -25,6 +26,7 @@ import type { GpuContext } from './device';
 import { CategoryMetrics } from './modules/metrics';
 import { SoftmaxCrossEntropy } from './modules/loss';
 import { MlpNetwork } from './modules/mlp';
+import { TransformerNetwork } from './modules/transformer';
 import type { GradBuffers } from './modules/module';
 import type { GpuNetwork } from './modules/network';
 import { GATE_CODE, Optimizer } from './modules/optimizer';
@@ -32,12 +34,16 @@ import { getPipelines, type Pipelines } from './pipelines';
 import type { ShaderSources } from './shaders';
 
 const HISTORY_ROWS = 512;
-const ROW_FLOATS = 32; // [step, gate, 9 category sums, 2T mask sums (T ≤ 10)]
 const ROW_STATS = 11;
 
 export class GpuTrainer implements Trainer {
   readonly info: TrainerInfo;
-  readonly layout: ModelLayout;
+  /** the network's parameter table (MLP or transformer) */
+  readonly paramLayout: NetLayout;
+  /** the MLP's layout, for the MLP-only theory instruments; throws for a transformer */
+  get layout(): ModelLayout {
+    return mlpOnly(this.paramLayout, 'the MLP layout (theory instruments)');
+  }
   readonly dataset: Dataset;
   config: RunConfig;
   step = 0;
@@ -53,6 +59,7 @@ export class GpuTrainer implements Trainer {
   private readonly sampler: BatchSampler;
   private readonly P: number;
   private readonly T: number;
+  private readonly rowFloats: number;
   private readonly g: GradBuffers;
   private readonly net: GpuNetwork;
   private readonly opt: Optimizer;
@@ -68,6 +75,7 @@ export class GpuTrainer implements Trainer {
   private readonly evaluation: Dispatch[];
   // CPU-side scratch for minibatches (allocated once)
   private readonly batchIdx: Uint32Array;
+  private readonly pairScratch: Uint32Array;
   private readonly tokScratch: Uint32Array;
   private readonly labScratch: Uint32Array;
   // readback
@@ -88,28 +96,32 @@ export class GpuTrainer implements Trainer {
     this.device = ctx.device;
     this.info = { backend: 'webgpu', adapter: ctx.adapterName };
     this.dataset = dataset;
-    const layout = (this.layout = modelLayout(config));
+    const layout = (this.paramLayout = netLayout(config));
     const P = (this.P = layout.totalSize);
     const T = (this.T = layout.tensors.length);
-    if (ROW_STATS + 2 * T > ROW_FLOATS) throw new Error(`too many tensors (${T}) for the metrics row`);
+    // a history row: [step, gate, 9 category sums, 2T mask sums], padded to whole vec4s
+    this.rowFloats = 4 * Math.ceil((ROW_STATS + 2 * T) / 4);
     const b = (this.b = batchSize(config, dataset));
     this.sampler = new BatchSampler(dataset.trainIdx, b, config.seed);
     const nAll = dataset.labels.length;
-    const arena = (this.arena = new GpuArena(ctx.device, pipelines, 128, 'trainer'));
+    // uniform slots: the MLP needs < 128; a transformer block adds ~60 (forward twice, backward twice)
+    const arena = (this.arena = new GpuArena(ctx.device, pipelines, 128 + (config.arch === 'transformer' ? 96 * config.layers : 0), 'trainer'));
 
     // ---- buffers (allocated once per run) ----
     this.g = { params: arena.f32(P, 'w'), grad: arena.f32(P, 'grad'), sq: arena.f32(P, 'sq') };
-    const allTokens = arena.buffer(8 * nAll, 'all tokens');
+    const R = Math.max(b, nAll);
+    const net = (this.net = layout.arch === 'transformer' ? new TransformerNetwork(arena, layout, this.g, b, R) : new MlpNetwork(arena, layout, this.g, b, R));
+    const tpe = net.tokensPerExample;
+    const allTokens = arena.buffer(4 * tpe * nAll, 'all tokens');
     const allLabels = arena.buffer(4 * nAll, 'all labels');
     const category = arena.buffer(4 * nAll, 'category');
-    this.batchTokens = arena.buffer(8 * b, 'batch tokens');
+    this.batchTokens = arena.buffer(4 * tpe * b, 'batch tokens');
     this.batchLabels = arena.buffer(4 * b, 'batch labels');
     const perEx = arena.f32(2 * Math.max(b, nAll), 'per-example loss, correct');
-    this.history = arena.f32(HISTORY_ROWS * ROW_FLOATS, 'metrics history');
-    this.staging = arena.staging(4 * HISTORY_ROWS * ROW_FLOATS, 'metrics staging');
+    this.history = arena.f32(HISTORY_ROWS * this.rowFloats, 'metrics history');
+    this.staging = arena.staging(4 * HISTORY_ROWS * this.rowFloats, 'metrics staging');
 
     // ---- the model and the modules around it ----
-    const net = (this.net = new MlpNetwork(arena, layout, this.g, b, Math.max(b, nAll)));
     const loss = new SoftmaxCrossEntropy(arena, layout.p);
     this.opt = new Optimizer(arena, layout.tensors, P, this.g);
     this.metrics = new CategoryMetrics(arena, nAll, perEx, category, this.history);
@@ -117,11 +129,12 @@ export class GpuTrainer implements Trainer {
     // ---- static data ----
     const q = this.device.queue;
     write(q, this.g.params, 0, initParams(layout, config.seed));
-    write(q, allTokens, 0, dataset.tokens);
+    write(q, allTokens, 0, net.encodeTokens(dataset.tokens, nAll, new Uint32Array(tpe * nAll)));
     write(q, allLabels, 0, dataset.labels);
     write(q, category, 0, dataset.category);
     this.batchIdx = new Uint32Array(b);
-    this.tokScratch = new Uint32Array(2 * b);
+    this.pairScratch = new Uint32Array(2 * b);
+    this.tokScratch = new Uint32Array(tpe * b);
     this.labScratch = new Uint32Array(b);
 
     // ---- dispatches ----
@@ -139,10 +152,11 @@ export class GpuTrainer implements Trainer {
     this.sampler.next(this.batchIdx);
     for (let i = 0; i < this.b; i++) {
       const e = this.batchIdx[i];
-      this.tokScratch[2 * i] = ds.tokens[2 * e];
-      this.tokScratch[2 * i + 1] = ds.tokens[2 * e + 1];
+      this.pairScratch[2 * i] = ds.tokens[2 * e];
+      this.pairScratch[2 * i + 1] = ds.tokens[2 * e + 1];
       this.labScratch[i] = ds.labels[e];
     }
+    this.net.encodeTokens(this.pairScratch, this.b, this.tokScratch);
     this.net.prepareBatch(this.tokScratch);
     const q = this.device.queue;
     write(q, this.batchTokens, 0, this.tokScratch);
@@ -175,7 +189,7 @@ export class GpuTrainer implements Trainer {
   }
 
   private evalRowOffset(): number {
-    return (this.evalCount % HISTORY_ROWS) * ROW_FLOATS;
+    return (this.evalCount % HISTORY_ROWS) * this.rowFloats;
   }
 
   private encodeEvaluation(pass: GPUComputePassEncoder): void {
@@ -211,17 +225,17 @@ export class GpuTrainer implements Trainer {
     }
     const start = this.readCount % HISTORY_ROWS;
     const n = Math.min(pending, HISTORY_ROWS - start);
-    const bytes = 4 * n * ROW_FLOATS;
+    const bytes = 4 * n * this.rowFloats;
     const enc = this.device.createCommandEncoder();
-    enc.copyBufferToBuffer(this.history, 4 * start * ROW_FLOATS, this.staging, 0, bytes);
+    enc.copyBufferToBuffer(this.history, 4 * start * this.rowFloats, this.staging, 0, bytes);
     this.device.queue.submit([enc.finish()]);
     this.mapping = this.staging.mapAsync(GPUMapMode.READ, 0, bytes).then(
       () => {
         const data = new Float32Array(this.staging.getMappedRange(0, bytes).slice(0));
         this.staging.unmap();
-        const sizes = this.layout.tensors.map((t) => t.size);
+        const sizes = this.paramLayout.tensors.map((t) => t.size);
         for (let r = 0; r < n; r++) {
-          const row = data.subarray(r * ROW_FLOATS, (r + 1) * ROW_FLOATS);
+          const row = data.subarray(r * this.rowFloats, (r + 1) * this.rowFloats);
           const open = row[1] !== 0 ? sizes.map((size, t) => row[ROW_STATS + 2 * t] / size) : null;
           this.rows.push(metricsFromSums(row[0], row.subarray(2, 11), open, sizes));
         }

@@ -37,6 +37,7 @@ export interface Layer {
 }
 
 export interface ModelLayout {
+  arch: 'mlp';
   p: number;
   d: number;
   width: number;
@@ -78,6 +79,7 @@ export function modelLayout(cfg: Pick<RunConfig, 'p' | 'embed' | 'width' | 'dept
   const hb = add('head.bias', 'bias', [p], fan);
   layers.push({ in: fan, out: p, weight: hw, bias: hb });
   return {
+    arch: 'mlp',
     p,
     d,
     width,

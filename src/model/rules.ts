@@ -5,7 +5,7 @@
  * agree on, the inverse embedding index of a batch, which gates need the
  * per-example Σg² pass, and the per-step optimizer hyper-parameters.
  */
-import type { GateVariant, OptimizerName } from '../config/settings';
+import type { Arch, GateVariant, OptimizerName } from '../config/settings';
 
 /** shaders/matmul.wgsl flag bits: op(A) = Aᵀ, op(B) = Bᵀ, square every operand, accumulate into C */
 export const MM_TRANS_A = 1;
@@ -74,3 +74,48 @@ export function buildEmbedIndex(tokens: Uint32Array, n: number, p: number, out?:
   }
   return { rowStart, entries };
 }
+
+/**
+ * The inverse index of a batch of token sequences (S ≤ 4 positions each) for the
+ * transformer's race-free token-embedding backward: for each vocabulary row v, the
+ * examples that use it, each entry = example·16 + the mask of positions t with
+ * tok_it = v (one entry per example, so its per-example gradient is summed over
+ * positions before it is squared). CSR: rowStart has V+1 entries; `entries` needs
+ * S·n room.
+ */
+export function buildSequenceIndex(tokens: Uint32Array, n: number, S: number, V: number, out?: EmbedIndex, scratch?: Uint32Array): EmbedIndex {
+  if (S > 4) throw new Error(`sequence index: at most 4 positions per example, got ${S}`);
+  const rowStart = out?.rowStart ?? new Uint32Array(V + 1);
+  const entries = out?.entries ?? new Uint32Array(S * n);
+  const fill = scratch ?? new Uint32Array(V);
+  rowStart.fill(0);
+  for (let i = 0; i < n; i++)
+    for (let t = 0; t < S; t++) {
+      const v = tokens[i * S + t];
+      let first = true;
+      for (let u = 0; u < t; u++) if (tokens[i * S + u] === v) first = false;
+      if (first) rowStart[v + 1]++;
+    }
+  for (let v = 0; v < V; v++) rowStart[v + 1] += rowStart[v];
+  fill.set(rowStart.subarray(0, V));
+  for (let i = 0; i < n; i++)
+    for (let t = 0; t < S; t++) {
+      const v = tokens[i * S + t];
+      let first = true;
+      for (let u = 0; u < t; u++) if (tokens[i * S + u] === v) first = false;
+      if (!first) continue;
+      let mask = 0;
+      for (let u = t; u < S; u++) if (tokens[i * S + u] === v) mask |= 1 << u;
+      entries[fill[v]++] = i * 16 + mask;
+    }
+  return { rowStart, entries };
+}
+
+/**
+ * The transformer contract's linear learning-rate warm-up over the first 10 steps, in
+ * PyTorch's LambdaLR convention min(u/10, 1) over 0-based updates u: step t (1-based)
+ * runs at lr·min((t − 1)/10, 1), so step 1 moves nothing but the moments and step 11
+ * is the first at the full rate. The MLP has no warm-up.
+ */
+export const TRANSFORMER_WARMUP = 10;
+export const warmupFactor = (arch: Arch, t: number) => (arch === 'transformer' ? Math.min((t - 1) / TRANSFORMER_WARMUP, 1) : 1);

@@ -7,7 +7,7 @@ import type { RunConfig } from '../config/settings';
 import type { Dataset } from '../tasks/modular';
 import { CATEGORY_FLIPPED, CATEGORY_TEST, CATEGORY_TRAIN } from '../tasks/modular';
 import { Rng } from '../util/rng';
-import type { OptimParams } from './rules';
+import { warmupFactor, type OptimParams } from './rules';
 import type { LiveSettings, MetricsRow, RunEvent } from './trainer';
 
 /** Examples per step: b, or the whole training set for full batch. */
@@ -66,7 +66,7 @@ export function optimParams(cfg: RunConfig, t: number, b: number, nTrain: number
   return {
     opt: cfg.opt,
     gate: cfg.gate,
-    lr: cfg.lr,
+    lr: cfg.lr * warmupFactor(cfg.arch, t),
     wd: cfg.wd,
     beta1: cfg.betas[0],
     beta2: cfg.betas[1],

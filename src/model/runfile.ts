@@ -13,7 +13,8 @@
  */
 import { toFlat, validateConfig, type RunConfig } from '../config/settings';
 import { makeDataset, type Dataset } from '../tasks/modular';
-import { modelLayout, type ModelLayout, type TensorInfo } from './layout';
+import { netLayout, type NetLayout } from './arch';
+import type { TensorInfo } from './layout';
 import type { MetricsRow, RunEvent, TrainerState } from './trainer';
 
 export const RUN_FORMAT = 'grokscope-run';
@@ -44,11 +45,11 @@ export interface BuildRunArgs {
   metrics: readonly MetricsRow[];
   events: readonly RunEvent[];
   state: TrainerState;
-  layout: ModelLayout;
+  layout: NetLayout;
   instruments?: unknown[];
 }
 
-function tensors(flat: Float32Array, layout: ModelLayout): Record<string, TensorJson> {
+function tensors(flat: Float32Array, layout: NetLayout): Record<string, TensorJson> {
   const out: Record<string, TensorJson> = {};
   for (const t of layout.tensors) out[t.name] = { shape: t.shape, data: Array.from(flat.subarray(t.offset, t.offset + t.size)) };
   return out;
@@ -139,7 +140,7 @@ export function parseRunFile(text: string): ParsedRun {
   if (!sameList(split.train, Array.from(ds.trainIdx, (i) => ds.pairIndex[i])) || !sameList(split.flipped, Array.from(ds.flippedIdx, (i) => ds.pairIndex[i])))
     throw new Error('run file split does not match the split its config (task, p, train, noise, seed) produces');
 
-  const layout = modelLayout(config);
+  const layout = netLayout(config);
   const P = layout.totalSize;
   const params = new Float32Array(P);
   if (!isObj(raw.weights)) throw new Error('run file has no "weights"');

@@ -122,7 +122,7 @@ export function transformerLayout(s: TransformerShape): TransformerLayout {
 }
 
 /** The sequence [a, op, b, =] of each (a, b) pair: 4 tokens per example. */
-export function sequenceTokens(pairs: Uint32Array, n: number, p: number, out = new Uint32Array(SEQ * n)): Uint32Array {
+export function sequenceTokens(pairs: Uint32Array, n: number, p: number, out: Uint32Array = new Uint32Array(SEQ * n)): Uint32Array {
   for (let i = 0; i < n; i++) {
     out[SEQ * i] = pairs[2 * i];
     out[SEQ * i + 1] = p;

@@ -97,7 +97,7 @@ export function optimDirection(grad: FloatArray, sq: FloatArray, st: OptimState,
 }
 
 /** Per tensor: (Σq, Σc) over its true elements. */
-export function tensorMaskSums(layout: ModelLayout, q: FloatArray, c: FloatArray): Float64Array {
+export function tensorMaskSums(layout: Pick<ModelLayout, 'tensors'>, q: FloatArray, c: FloatArray): Float64Array {
   const out = new Float64Array(2 * layout.tensors.length);
   layout.tensors.forEach((t, i) => {
     for (let k = t.offset; k < t.offset + t.size; k++) {
@@ -108,7 +108,7 @@ export function tensorMaskSums(layout: ModelLayout, q: FloatArray, c: FloatArray
   return out;
 }
 
-export function optimApply(layout: ModelLayout, w: FloatArray, u: FloatArray, q: FloatArray, c: FloatArray, sums: Float64Array, hp: OptimParams): void {
+export function optimApply(layout: Pick<ModelLayout, 'tensors'>, w: FloatArray, u: FloatArray, q: FloatArray, c: FloatArray, sums: Float64Array, hp: OptimParams): void {
   layout.tensors.forEach((t, i) => {
     const scale = hp.opt === 'cautious' ? 1 / Math.max(sums[2 * i + 1] / t.size, CAUTIOUS_MIN_MEAN) : 1;
     for (let k = t.offset; k < t.offset + t.size; k++) w[k] = w[k] - hp.lr * hp.wd * w[k] - hp.lr * scale * c[k] * q[k] * u[k];

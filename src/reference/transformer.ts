@@ -334,3 +334,73 @@ export function transformerLoss(lay: TransformerLayout, w: FloatArray, tokens: U
   for (let i = 0; i < n; i++) s += pe[2 * i];
   return s / n;
 }
+
+// ---------- twins of the engine's sequence kernels (shaders/transformer.wgsl) ----------
+
+/** seq_gather: X[r] = E[tok[r]] + P[r mod S] */
+export function seqEmbedGather(E: FloatArray, P: FloatArray, tokens: Uint32Array, X: FloatArray, rows: number, d: number, S = SEQ): void {
+  for (let r = 0; r < rows; r++) for (let j = 0; j < d; j++) X[r * d + j] = E[tokens[r] * d + j] + P[(r % S) * d + j];
+}
+
+/** tok_scatter: dE[v] = Σ_i g_i(v), sq[v] = Σ_i g_i(v)², g_i(v) = Σ_{t in the entry's mask} dX_it */
+export function tokScatter(dX: FloatArray, index: { rowStart: Uint32Array; entries: Uint32Array }, dE: FloatArray, sq: FloatArray | null, V: number, d: number, S = SEQ): void {
+  for (let v = 0; v < V; v++)
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      let s2 = 0;
+      for (let e = index.rowStart[v]; e < index.rowStart[v + 1]; e++) {
+        const ent = index.entries[e];
+        const i = ent >>> 4;
+        let g = 0;
+        for (let t = 0; t < S; t++) if (ent & (1 << t)) g += dX[(i * S + t) * d + j];
+        s += g;
+        s2 += g * g;
+      }
+      dE[v * d + j] = s;
+      if (sq) sq[v * d + j] = s2;
+    }
+}
+
+/** ln_param_grad: per-example sums over the S positions, then Σ_i and Σ_i (·)² */
+export function lnParamGrad(dY: FloatArray, xhat: FloatArray, n: number, d: number, S: number, dg: FloatArray, db: FloatArray, sqg: FloatArray | null, sqb: FloatArray | null): void {
+  for (let j = 0; j < d; j++) {
+    let sg = 0;
+    let sb = 0;
+    let qg = 0;
+    let qb = 0;
+    for (let i = 0; i < n; i++) {
+      let gi = 0;
+      let bi = 0;
+      for (let t = 0; t < S; t++) {
+        const o = (i * S + t) * d + j;
+        gi += dY[o] * xhat[o];
+        bi += dY[o];
+      }
+      sg += gi;
+      sb += bi;
+      qg += gi * gi;
+      qb += bi * bi;
+    }
+    dg[j] = sg;
+    db[j] = sb;
+    if (sqg) sqg[j] = qg;
+    if (sqb) sqb[j] = qb;
+  }
+}
+
+/** seq_weight_grad: dW[o,k] = Σ_i g_i[o,k], sq = Σ_i g_i[o,k]², g_i = Σ_t δ_it[o] x_it[k] */
+export function seqWeightGrad(dY: FloatArray, X: FloatArray, M: number, N: number, n: number, S: number, G: FloatArray, SQ: FloatArray): void {
+  for (let o = 0; o < M; o++)
+    for (let k = 0; k < N; k++) {
+      let s = 0;
+      let s2 = 0;
+      for (let i = 0; i < n; i++) {
+        let g = 0;
+        for (let t = 0; t < S; t++) g += dY[(i * S + t) * M + o] * X[(i * S + t) * N + k];
+        s += g;
+        s2 += g * g;
+      }
+      G[o * N + k] = s;
+      SQ[o * N + k] = s2;
+    }
+}

@@ -4,7 +4,7 @@
  */
 import type { RunConfig } from '../config/settings';
 import { snrHistogram, type SnrHistogram } from '../model/gate';
-import { modelLayout, type ModelLayout } from '../model/layout';
+import { netLayout, type NetLayout } from '../model/arch';
 import { gateUsesExactStats } from '../model/rules';
 import type { MetricsRow, RunEvent, Trainer } from '../model/trainer';
 import { makeDataset, type Dataset } from '../tasks/modular';
@@ -21,7 +21,7 @@ const MASK_MAX_SIZE = 1 << 17;
 const RATE_WINDOW_MS = 2000;
 
 export class Lane {
-  readonly layout: ModelLayout;
+  readonly layout: NetLayout;
   readonly dataset: Dataset;
   /** every metric row of the run (run-file export) */
   metrics: MetricsRow[] = [];
@@ -44,7 +44,7 @@ export class Lane {
     public trainer: Trainer,
   ) {
     this.dataset = makeDataset(trainer.config);
-    this.layout = modelLayout(trainer.config);
+    this.layout = netLayout(trainer.config);
     this.resetRate();
   }
 

@@ -7,5 +7,6 @@ import { MatmulSpec } from './matmul';
 import { CategoryMetricsSpec } from './metrics';
 import type { ModuleSpec } from './module';
 import { OptimizerSpec } from './optimizer';
+import { CausalAttentionSpec, FeedForwardSpec, LayerNormSpec, SequenceEmbeddingSpec } from './transformer';
 
-export const MODULE_SPECS: readonly ModuleSpec[] = [MatmulSpec, PairEmbeddingSpec, DenseSpec, SoftmaxCrossEntropySpec, OptimizerSpec, CategoryMetricsSpec, ProbeKernelSpec];
+export const MODULE_SPECS: readonly ModuleSpec[] = [MatmulSpec, PairEmbeddingSpec, DenseSpec, SoftmaxCrossEntropySpec, OptimizerSpec, CategoryMetricsSpec, ProbeKernelSpec, SequenceEmbeddingSpec, LayerNormSpec, CausalAttentionSpec, FeedForwardSpec];

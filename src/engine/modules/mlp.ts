@@ -44,6 +44,13 @@ export class MlpNetwork implements GpuNetwork {
     this.logits = this.Z[this.Z.length - 1];
   }
 
+  readonly tokensPerExample = 2;
+
+  encodeTokens(pairs: Uint32Array, n: number, out: Uint32Array): Uint32Array {
+    out.set(pairs.subarray(0, 2 * n));
+    return out;
+  }
+
   private input(l: number): GPUBuffer {
     return l === 0 ? this.X0 : this.H[l - 1];
   }

@@ -19,13 +19,13 @@ const accAt = (step: number) => {
   return best;
 };
 const f = (v: number | null | undefined, d = 3) => (v === null || v === undefined ? '—' : v.toFixed(d));
-console.log('step | train acc | held-out acc | kernel dist | align (trace) | top angle° | W channel dim / rows | energy in channel: labels / clean / noise / g(s) | reservoir/channel G_Q | fidelity');
+console.log('step | train acc | held-out acc | kernel dist | align (trace) | top angle° | W channel dim / rows | share dissipated: labels / clean / noise / g(s) | reservoir/channel G_Q | fidelity');
 for (const s of snaps) {
   const m = accAt(s.step);
   const g = s.gramian;
   const angle = s.principalAngles.length ? (Math.max(...s.principalAngles) * 180) / Math.PI : null;
   console.log(
-    [s.step, f(m.trainAcc), f(m.testAcc), f(s.kernelDistance), f(s.alignmentTrace), f(angle, 1), g ? `${g.channelDim} / ${g.rows}` : '—', g ? `${f(g.energy.labels)} / ${f(g.energy.labelClean)} / ${f(g.energy.labelNoise)} / ${f(g.energy.initialGradient)}` : '—', g ? f(g.transferRatio, 4) : '—', f(s.fidelity)].join(' | '),
+    [s.step, f(m.trainAcc), f(m.testAcc), f(s.kernelDistance), f(s.alignmentTrace), f(angle, 1), g ? `${g.channel.decayed} / ${g.rows}` : '—', g ? `${f(g.dissipated.labels)} / ${f(g.dissipated.clean)} / ${f(g.dissipated.noise)} / ${f(g.dissipated.gradient)}` : '—', g ? f(g.transferRatio, 4) : '—', f(s.fidelity)].join(' | '),
   );
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -44,9 +44,9 @@ const series: { label: string; color: string; dash?: string; pts: [number, numbe
   { label: 'kernel distance', color: '#0072B2', pts: snaps.map((s) => [s.step, s.kernelDistance]) },
   { label: 'kernel–target alignment', color: '#009E73', pts: snaps.map((s) => [s.step, s.alignmentTrace]) },
 ];
-if (snaps.some((s) => s.gramian?.energy.labelNoise !== null && s.gramian?.energy.labelNoise !== undefined))
-  series.push({ label: 'label noise in channel', color: '#CC79A7', pts: snaps.filter((s) => s.gramian?.energy.labelNoise != null).map((s) => [s.step, s.gramian!.energy.labelNoise!]) });
-series.push({ label: 'W channel dim / rows', color: '#999999', dash: '2,3', pts: snaps.filter((s) => s.gramian).map((s) => [s.step, s.gramian!.channelDim / s.gramian!.rows]) });
+if (snaps.some((s) => s.gramian?.dissipated.noise !== null && s.gramian?.dissipated.noise !== undefined))
+  series.push({ label: 'label noise dissipated', color: '#CC79A7', pts: snaps.filter((s) => s.gramian?.dissipated.noise != null).map((s) => [s.step, s.gramian!.dissipated.noise!]) });
+series.push({ label: 'W channel dim (decayed) / rows', color: '#999999', dash: '2,3', pts: snaps.filter((s) => s.gramian).map((s) => [s.step, s.gramian!.channel.decayed / s.gramian!.rows]) });
 const parts = [`<rect width="${W}" height="${H}" fill="white"/>`, `<text x="${M.l}" y="24" font-size="16" font-family="sans-serif" font-weight="600">${title}</text>`];
 for (let v = 0; v <= 1.0001; v += 0.25) parts.push(`<line x1="${M.l}" x2="${W - M.r}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${M.l - 8}" y="${y(v) + 4}" font-size="12" text-anchor="end" font-family="sans-serif">${v.toFixed(2)}</text>`);
 for (let s = 0; s <= maxStep; s += 200) parts.push(`<text x="${x(s)}" y="${H - M.b + 18}" font-size="12" text-anchor="middle" font-family="sans-serif">${s}</text>`);

@@ -70,8 +70,16 @@ describe('probe kernels', () => {
       for (let k = tensor.offset; k < tensor.offset + tensor.size; k++) {
         expect(adam[k]).toBeCloseTo(q[k] / (Math.sqrt(v[k] / bc2) + 1e-8), 6);
         expect(sgd[k]).toBe(1);
-        expect(first[k]).toBeCloseTo(1 / (1e-3 + 1e-8), 6); // v̂₁ = g², so D = 1/(|g| + ε)
+        // before the first step: the tensor's mean second moment, not the single |g_k|
+        let s2 = 0;
+        for (let j = tensor.offset; j < tensor.offset + tensor.size; j++) s2 += grad[j] ** 2;
+        expect(first[k]).toBeCloseTo(1 / (Math.sqrt(s2 / tensor.size) + 1e-8), 6);
       }
+    // one near-zero gradient no longer owns the step-0 kernel: its weight is its tensor's
+    const tiny = grad.slice();
+    tiny[layout.tensors[1].offset] = 5e-7;
+    const w0 = preconditionerWeights(layout, { ...base, opt: 'adamw', t: 0, v: null, q: null, grad: tiny });
+    expect(w0[layout.tensors[1].offset] / w0[layout.tensors[1].offset + 1]).toBeCloseTo(1, 12);
     // padding stays 0, so a padded entry can never leak into a kernel
     const last = layout.tensors[0];
     expect(adam[last.offset + last.size]).toBe(0);

@@ -13,17 +13,19 @@
 import type { RunConfig } from '../config/settings';
 import type { ModelLayout } from '../model/layout';
 import type { FloatArray } from '../reference/kernels';
-import { forward, lossAndGrad } from '../reference/mlp';
+import { backward, forward, lossAndGrad } from '../reference/mlp';
 import type { Dataset } from '../tasks/modular';
-import { relativeError } from './dense';
-import { symmetricEigenvalues, topEigen } from './eigen';
+import { relativeError, transpose } from './dense';
+import { symmetricEigen, symmetricEigenvalues, topEigen, type Eigen } from './eigen';
 import { kernelFidelity, predictedStepChange } from './fidelity';
-import { applyTransfer, channelDimension, channelFraction, reservoirTransferRatio, transferNorms } from './channel';
-import { centredHessian, centredKernel, centredLeft, centredRight, crossEntropyGradient, crossEntropyHessian, type BlockDiagonal } from './crossEntropy';
-import { DissipationGramian } from './gramian';
-import { jacobianVectorProduct, probeSensitivities, subSensitivities, traceView, type Sensitivities } from './jacobian';
+import { countAbove, DECAYED_LEVEL, KERNEL_LEVEL, normalisedGramian, subspaceFraction, transferCheck, transferNorms, type ChannelDefinition } from './channel';
+import { blockDiagonalTimes, centredHessian, centredKernel, centredLeft, centredRight, crossEntropyGradient, crossEntropyHessian, type BlockDiagonal } from './crossEntropy';
+import { DissipationGramian, type Integrator } from './gramian';
+import { probeSensitivities, traceView, type Sensitivities } from './jacobian';
 import { kernelBlock, preconditionerWeights, type KernelView } from './kernels';
+import { blockSquareRoots, centrePerPoint, OutputSystem, type PointSet } from './outputSystem';
 import { chooseProbe, evenlySpaced, gramianPositions, type Probe } from './probe';
+import { heldOutKernelMax, stiffness, TrackedVector } from './propagation';
 import { centerNormalize, centredOneHot, heightField, kernelDistance, kernelTargetAlignment, overlapMatrix, principalAngles } from './rotation';
 
 export type InstrumentConfig = Pick<RunConfig, 'lr' | 'wd' | 'betas' | 'eps' | 'opt' | 'gate'>;
@@ -45,57 +47,84 @@ export interface InstrumentInput {
 export interface InstrumentOptions {
   /** eigenvectors tracked by the rotation metrics */
   k: number;
-  /** channel threshold τ: λ_j > τ·λ_max */
+  /** the 'fixed' channel threshold: λ_j(W) > τ·λ₁(W after the first interval since s) */
   tau: number;
   /** largest full view (m_S·p) the rotation metrics use before falling back to the trace view */
   fullViewMax: number;
-  /** rows of the Gramian's full view, per side (train sub-probe, held-out sub-probe) */
+  /**
+   * Largest dense W (rows, in centred coordinates) built on the whole training set;
+   * above it the dense W runs on an evenly spread sub-probe of this many rows
+   * (`set: 'probe'`). The prediction, the dissipated shares and the stiffness are
+   * always whole-set and matrix-free.
+   */
   gramianMaxRows: number;
-  integrator: 'flow' | 'euler';
-  /**
-   * n in g = (s − onehot)/n and B = (diag s − ssᵀ)/n. 'train' (default): the
-   * training set size, so g, B and BK̃ are the probe's rows and columns of the
-   * true Φ_S system; 'probe': the Gramian probe size, the probe as a Monte-Carlo
-   * stand-in for the training set (self-terms inflated n/m-fold).
-   */
-  hessianScale: 'probe' | 'train';
-  /**
-   * ∇_wΦ_S (for ω at step 0, the fidelity and the ODE check) over at most this many
-   * training examples, evenly spread: exact for tiny and lecture, an estimate for paper
-   */
-  gradientMaxExamples: number;
+  integrator: Integrator;
+  /** Lanczos tolerance of the flow integrator's matrix functions (relative) */
+  krylovTol: number;
 }
 
-export const DEFAULT_INSTRUMENT_OPTIONS: InstrumentOptions = { k: 16, tau: 1e-3, fullViewMax: 256, gramianMaxRows: 256, integrator: 'flow', hessianScale: 'train', gradientMaxExamples: 512 };
+export const DEFAULT_INSTRUMENT_OPTIONS: InstrumentOptions = { k: 16, tau: 1e-3, fullViewMax: 256, gramianMaxRows: 1024, integrator: 'flow', krylovTol: 1e-10 };
+
+/** Fractions in [0, 1] (null: the vector is 0, or does not exist in this run). */
+export interface EnergySplit {
+  /** the output gradient g(s) at the restart */
+  gradient: number | null;
+  /** the trained labels (one-hot, per-point centred) */
+  labels: number | null;
+  /** their clean part (true labels) and noise part (trained − true), label-noise runs only */
+  clean: number | null;
+  noise: number | null;
+}
 
 export interface GramianReadout {
   /** step s of the last (re)start */
   since: number;
   /** Σ η·r accumulated since s */
   time: number;
-  /** dimension of W: m_G·(p−1), the train sub-probe's full view in centred coordinates; and G_Q's held-out rows m_GQ·p */
+  /** the dense W's S: 'train' = the whole training set, 'probe' = an evenly spread sub-probe */
+  set: 'train' | 'probe';
+  integrator: Integrator;
+  /** rows of W (centred coordinates, m_G·(p−1)) and of the dense G_Q's held-out side (m_GQ·p) */
   rows: number;
   heldOutRows: number;
-  /** eigenvalues of W, descending */
+  /** eigenvalues λ_j of W, descending */
   spectrum: number[];
-  channelDim: number;
-  /** share of each vector's energy in the channel (null: the vector is 0 on this probe) */
-  energy: { initialGradient: number | null; labels: number | null; labelClean: number | null; labelNoise: number | null };
-  /** max_reservoir ‖G_Q ψ‖ / max_channel ‖G_Q ψ‖ */
+  /** eigenvalues μ_j of the normalised W̄ = 2B_s^{1/2}WB_s^{1/2}, descending (1 = fully dissipated while B is held) */
+  normalisedSpectrum: number[];
+  /** channel dimension under each definition (channel.ts) */
+  channel: Record<ChannelDefinition, number>;
+  /** dimension of W's numerical kernel (μ ≤ 1e-9): the reservoir in the strict sense */
+  kernelDim: number;
+  /** the share of each vector's energy in each definition's channel, and in ker W */
+  energy: Record<ChannelDefinition | 'kernel', EnergySplit>;
+  /**
+   * Whole training set, matrix-free: xᵀW x / (½ x_sᵀB_s⁺x_s), the share of each
+   * vector's energy training has dissipated (1 = all of it, while B is held)
+   */
+  dissipated: EnergySplit;
+  /**
+   * The same shares from the dense W on its set, Σ_j μ_j (φ_jᵀz)²/‖z‖² with z = B_s^{+1/2}x:
+   * when `set` is 'train' they must equal `dissipated` (two independent computations)
+   */
+  denseDissipated: EnergySplit;
+  /** ker W ⊆ ker G_Q: max_ker ‖G_Qψ‖ / max_channel ‖G_Qψ‖, and the Cauchy–Schwarz bound it must sit under */
   transferRatio: number | null;
-  /** −G_Q g(s) and U_Q(now) − U_Q(s) on the held-out sub-probe, and ‖pred − actual‖/‖actual‖ */
+  transferBound: number | null;
+  /** −G_Q g(s) and U_Q(now) − U_Q(s) over the WHOLE held-out set, and ‖pred − actual‖/‖actual‖ */
   predicted: number[];
   actual: number[];
   predictionError: number;
   /**
-   * The held-out ODE ∂t U_Q = −K̃_QS g checked over the whole training set S
-   * (no probe propagator): ‖Σ_t −h_t J_Q ω_t ∇_wΦ_S(t) − ΔU_Q‖/‖ΔU_Q‖, kernel
-   * held over each interval; and the same with the weight decay's −h·wd·J_Q w added.
+   * The held-out ODE ∂t U_Q = −K̃_QS g with g measured (not propagated) at each
+   * measurement and held over the interval: ‖Σ −h K̃_QS g_t − ΔU_Q‖/‖ΔU_Q‖; and with
+   * the weight decay's −h·wd·J_Q w added. Separates "K̃ and first order" from "the propagator".
    */
   odeError: number;
   odeErrorWithDecay: number;
-  /** h·λ_max(BK̃) of the last interval: above 2 the literal Euler update would diverge */
-  stiffness: number;
+  /** η·λ_max(BK̃) per optimizer step on the whole training set, at this measurement */
+  stiffnessPerStep: number;
+  /** K̃ products this measurement took (each one VJP and one JVP over a whole set) */
+  products: number;
 }
 
 export interface InstrumentSnapshot {
@@ -121,6 +150,8 @@ export interface InstrumentSnapshot {
   /** probe labels in probe order (trained labels), for axis ticks */
   probeLabels: number[];
   gramian: GramianReadout | null;
+  /** max_k ω_k (J_kᵀv₁)²/λ₁ on the probe: the largest share of λ_max(K̃) that one parameter carries */
+  keffTopShare: number;
   /** cos(Δu_actual, −η K̃ g) on the probe, and the same with −η·wd·J w added to the prediction */
   fidelity: number | null;
   fidelityWithDecay: number | null;
@@ -130,12 +161,29 @@ export interface InstrumentSnapshot {
 interface Held {
   lr: number;
   step: number;
+  /** the whole-set system measured at `step` */
+  sys: OutputSystem;
+  /** dense W's inputs on its set (centred): K̃, B, K̃_QS */
   K: Float64Array;
   B: BlockDiagonal;
   KQS: Float64Array;
-  /** J_Q(ω∘∇Φ_S) and J_Q(wd·w) at the measurement, for the ODE check */
+  /** λ_max(K̃_QQ) on the whole held-out set */
+  kqqMax: number;
+  /** K̃_QS g and J_Q(wd·w) on the whole held-out set, for the ODE check */
   drive: Float64Array;
   decay: Float64Array;
+}
+
+interface Origin {
+  step: number;
+  UQ: Float64Array;
+  ode: Float64Array;
+  odeDecay: Float64Array;
+  /** whole set, matrix-free */
+  tracked: { gradient: TrackedVector; labels: TrackedVector; clean: TrackedVector | null; noise: TrackedVector | null };
+  /** the dense W's vectors at s, centred, on its set */
+  dense: { gradient: Float64Array; labels: Float64Array; clean: Float64Array; noise: Float64Array | null };
+  LambdaQQ: number;
 }
 
 /** K_AB = J_A diag(ω) J_Bᵀ in the given view, as kernelBlock computes it (possibly on the GPU). */
@@ -143,15 +191,17 @@ export type KernelBlockProvider = (A: Sensitivities, B: Sensitivities, omega: Fl
 
 interface Prepared {
   S: Sensitivities;
-  /** the Gramian's train and held-out sub-probes */
+  /** the dense W's train and held-out sets */
   SG: Sensitivities;
   QG: Sensitivities;
   grad: Float64Array;
   omega: Float64Array;
   view: KernelView;
+  /** the whole-set system */
+  sys: OutputSystem;
 }
 
-/** K and K̃ of the train probe (rotation view); K̃ of the Gramian's sub-probe (null: it is the probe, full view); K̃_QS */
+/** K and K̃ of the train probe (rotation view); K̃ of the dense W's set (null: it is the probe, full view); K̃_QS */
 interface KernelBlocks {
   K: Float64Array;
   Keff: Float64Array;
@@ -163,19 +213,19 @@ export class Instruments {
   readonly probe: Probe;
   readonly view: KernelView;
   readonly options: InstrumentOptions;
+  /** the dense W's set */
+  readonly gramianSet: 'train' | 'probe';
   private readonly layout: ModelLayout;
-  private readonly trainTokens: Uint32Array;
-  private readonly trainLabels: Uint32Array;
-  /** n: the training set size (the 1/n of g and B) */
-  private readonly nTrain: number;
-  private readonly gTrain: Uint32Array;
+  private readonly whole: { train: PointSet; test: PointSet; labels: Uint32Array; trueLabels: Uint32Array };
+  /** the dense W's train points: tokens, trained and true labels */
+  private readonly gSet: { tokens: Uint32Array; labels: number[]; trueLabels: number[] };
   private readonly gTest: Uint32Array;
   private readonly gramian: DissipationGramian;
-  private readonly targets: { labels: Float64Array; clean: Float64Array; noise: Float64Array | null };
+  private readonly noisy: boolean;
   private first: { V: Float64Array; Kc: Float64Array; KcTrace: Float64Array } | null = null;
   private warm: { K?: Float64Array; Keff?: Float64Array; Kc?: Float64Array } = {};
   private held: Held | null = null;
-  private origin: { step: number; g: Float64Array; UQ: Float64Array; ode: Float64Array; odeDecay: Float64Array } | null = null;
+  private origin: Origin | null = null;
   private restartPending = true;
 
   constructor(config: Pick<RunConfig, 'seed' | 'probeTrain' | 'probeTest'>, dataset: Dataset, layout: ModelLayout, options: Partial<InstrumentOptions> = {}) {
@@ -185,25 +235,35 @@ export class Instruments {
     this.probe = chooseProbe(dataset, config);
     const mS = this.probe.train.examples.length;
     this.view = mS * p <= this.options.fullViewMax ? 'full' : 'trace';
-    const used = Array.from(evenlySpaced(dataset.trainIdx.length, this.options.gradientMaxExamples), (i) => dataset.trainIdx[i]);
-    this.trainTokens = new Uint32Array(2 * used.length);
-    used.forEach((e, i) => this.trainTokens.set(dataset.tokens.subarray(2 * e, 2 * e + 2), 2 * i));
-    this.trainLabels = Uint32Array.from(used, (e) => dataset.labels[e]);
-    this.nTrain = dataset.trainIdx.length;
-    const perSide = Math.max(1, Math.floor(this.options.gramianMaxRows / p));
-    this.gTrain = gramianPositions(this.probe.train.flipped, perSide);
-    this.gTest = evenlySpaced(this.probe.test.examples.length, perSide);
-    // the Gramian runs in centred coordinates (crossEntropy.ts): m_G·(p−1) train rows, all m_GQ·p held-out rows
-    const mG = this.gTrain.length;
+    const tokensOf = (idx: Uint32Array) => {
+      const t = new Uint32Array(2 * idx.length);
+      idx.forEach((e, i) => t.set(dataset.tokens.subarray(2 * e, 2 * e + 2), 2 * i));
+      return t;
+    };
+    this.whole = {
+      train: { tokens: tokensOf(dataset.trainIdx), m: dataset.trainIdx.length },
+      test: { tokens: tokensOf(dataset.testIdx), m: dataset.testIdx.length },
+      labels: Uint32Array.from(dataset.trainIdx, (e) => dataset.labels[e]),
+      trueLabels: Uint32Array.from(dataset.trainIdx, (e) => dataset.trueLabels[e]),
+    };
+    this.noisy = dataset.flippedIdx.length > 0;
+    const nTrain = dataset.trainIdx.length;
+    const maxRows = this.options.gramianMaxRows;
+    if (nTrain * (p - 1) <= maxRows) {
+      this.gramianSet = 'train';
+      this.gSet = { tokens: this.whole.train.tokens, labels: Array.from(this.whole.labels), trueLabels: Array.from(this.whole.trueLabels) };
+    } else {
+      this.gramianSet = 'probe';
+      const pos = gramianPositions(this.probe.train.flipped, Math.max(1, Math.floor(maxRows / (p - 1))));
+      this.gSet = {
+        tokens: subTokens(this.probe.train.tokens, pos),
+        labels: Array.from(pos, (i) => this.probe.train.labels[i]),
+        trueLabels: Array.from(pos, (i) => this.probe.train.trueLabels[i]),
+      };
+    }
+    this.gTest = evenlySpaced(this.probe.test.examples.length, Math.max(1, Math.floor(maxRows / p)));
+    const mG = this.gSet.labels.length;
     this.gramian = new DissipationGramian(mG * (p - 1), this.gTest.length * p);
-    // label vectors of the Gramian's train sub-probe, in the same coordinates (their per-point mean, which
-    // cross-entropy cannot see, drops out)
-    const pick = (a: ArrayLike<number>) => Array.from(this.gTrain, (i) => a[i]);
-    const oneHot = (labels: number[]) => centredLeft(centredOneHot(labels, p, 'full'), mG, p, 1);
-    const labels = oneHot(pick(this.probe.train.labels));
-    const clean = oneHot(pick(this.probe.train.trueLabels));
-    const noise = labels.map((v, i) => v - clean[i]);
-    this.targets = { labels, clean, noise: noise.some((v) => Math.abs(v) > 1e-12) ? noise : null };
   }
 
   /** Makes the next measurement the Gramian's start s (P = I, W = 0, G_Q = 0). */
@@ -228,7 +288,7 @@ export class Instruments {
   /**
    * The same measurement with the four kernel blocks from `blockFn` — the GPU's
    * GpuKernelBlocks.compute (src/engine/probeKernel.ts) in the CLI; everything else
-   * (eigen-solvers, W, G_Q) stays float64 on the CPU.
+   * (eigen-solvers, W, G_Q, the whole-set products) stays float64 on the CPU.
    */
   async measureAsync(input: InstrumentInput, blockFn: KernelBlockProvider): Promise<InstrumentSnapshot> {
     const t0 = performance.now();
@@ -244,11 +304,11 @@ export class Instruments {
   }
 
   private prepare(input: InstrumentInput): Prepared {
-    const { layout, probe } = this;
+    const { layout, probe, whole } = this;
     const w = input.state.params;
     const cfg = input.config;
     const S = probeSensitivities(layout, w, probe.train.tokens, probe.train.examples.length);
-    const grad = lossAndGrad(layout, w, this.trainTokens, this.trainLabels, this.trainLabels.length).grad;
+    const grad = lossAndGrad(layout, w, whole.train.tokens, whole.labels, whole.train.m).grad;
     const omega = preconditionerWeights(layout, {
       opt: cfg.opt,
       beta2: cfg.betas[1],
@@ -258,9 +318,11 @@ export class Instruments {
       q: cfg.gate === 'off' ? null : (input.gateMask ?? null),
       grad,
     });
-    const SG = this.gTrain.length === S.m ? S : subSensitivities(S, this.gTrain);
+    const mG = this.gSet.labels.length;
+    const SG = this.gramianSet === 'probe' && mG === S.m ? S : probeSensitivities(layout, w, this.gSet.tokens, mG);
     const QG = probeSensitivities(layout, w, subTokens(probe.test.tokens, this.gTest), this.gTest.length);
-    return { S, SG, QG, grad, omega, view: this.view };
+    const sys = new OutputSystem(layout, w, omega, whole.train, whole.test, { kind: 'cross-entropy', labels: whole.labels });
+    return { S, SG, QG, grad, omega, view: this.view, sys };
   }
 
   private finish(input: InstrumentInput, prep: Prepared, blocks: KernelBlocks, t0: number): InstrumentSnapshot {
@@ -276,7 +338,8 @@ export class Instruments {
       fidelity = kernelFidelity(S.logits, uNext, predictedStepChange(layout, S, omega, grad, cfg.lr));
       fidelityWithDecay = kernelFidelity(S.logits, uNext, predictedStepChange(layout, S, omega, grad, cfg.lr, { wd: cfg.wd, w: input.state.params }));
     }
-    return { step: input.step, view: this.view, tau: this.options.tau, ...metrics, probeLabels: Array.from(probe.train.labels), gramian, fidelity, fidelityWithDecay, timeMs: performance.now() - t0 };
+    const keffTopShare = topParameterShare(layout, input.state.params, probe.train.tokens, S.m, blocks.Keff, omega, this.view);
+    return { step: input.step, view: this.view, tau: this.options.tau, ...metrics, probeLabels: Array.from(probe.train.labels), gramian, keffTopShare, fidelity, fidelityWithDecay, timeMs: performance.now() - t0 };
   }
 
   /** Instrument 1 on the plain eNTK K of the train probe (K̃ for its spectrum). */
@@ -318,65 +381,176 @@ export class Instruments {
     return Array.from(top.values);
   }
 
-  /** Instrument 2: close the held interval, then read W, G_Q and the prediction. */
+  /** Instrument 2: close the held interval, then read W, G_Q, the prediction and the dissipated shares. */
   private dissipation(prep: Prepared, blocks: KernelBlocks, input: InstrumentInput): GramianReadout | null {
-    const { layout, probe, options: o } = this;
-    const { SG, QG, omega, grad } = prep;
+    const { layout, options: o, whole } = this;
+    const { SG, QG, sys } = prep;
     const p = layout.p;
     const mG = SG.m;
+    const nTrain = whole.train.m;
+    const productsBefore = this.held ? this.held.sys.products : 0;
     const K = centredKernel(blocks.KG ?? blocks.Keff, mG, p);
     const KQS = centredRight(blocks.KQS, QG.m * p, mG, p);
-    const nScale = o.hessianScale === 'probe' ? mG : this.nTrain;
-    const B = centredHessian(crossEntropyHessian(SG.logits, mG, p, nScale));
-    const g = centredLeft(crossEntropyGradient(SG.logits, Array.from(this.gTrain, (i) => probe.train.labels[i]), mG, p, nScale), mG, p, 1);
+    const B = centredHessian(crossEntropyHessian(SG.logits, mG, p, nTrain));
     const gram = this.gramian;
     if (this.held && !this.restartPending && input.step < this.held.step) this.restartPending = true; // a run reloaded at an earlier step
+    let heldProducts = 0;
     if (this.held && this.origin && !this.restartPending) {
-      const h = this.held.lr * (input.step - this.held.step);
-      if (h > 0) {
-        gram.advance(h, this.held.K, this.held.B, this.held.KQS, o.integrator);
-        for (let i = 0; i < this.origin.ode.length; i++) {
-          this.origin.ode[i] -= h * this.held.drive[i];
-          this.origin.odeDecay[i] -= h * (this.held.drive[i] + this.held.decay[i]);
+      const { held, origin } = this;
+      const steps = input.step - held.step;
+      if (steps > 0) {
+        gram.advance(held.lr, steps, held.K, held.B, held.KQS, o.integrator);
+        for (const t of Object.values(origin.tracked)) t?.advance(held.sys, held.lr, steps, o.integrator, o.krylovTol);
+        const h = held.lr * steps;
+        origin.LambdaQQ += h * held.kqqMax;
+        for (let i = 0; i < origin.ode.length; i++) {
+          origin.ode[i] -= h * held.drive[i];
+          origin.odeDecay[i] -= h * (held.drive[i] + held.decay[i]);
         }
       }
+      heldProducts = held.sys.products - productsBefore;
     }
     if (this.restartPending) {
       gram.restart();
-      const zero = () => new Float64Array(QG.logits.length);
-      this.origin = { step: input.step, g, UQ: QG.logits.slice(), ode: zero(), odeDecay: zero() };
+      const centredOneHotOf = (labels: ArrayLike<number>, m: number) => centrePerPoint(oneHot(labels, m, p), p);
+      const labels = centredOneHotOf(whole.labels, nTrain);
+      const clean = centredOneHotOf(whole.trueLabels, nTrain);
+      const noise = labels.map((v, i) => v - clean[i]);
+      const denseOf = (x: Float64Array) => centredLeft(x, mG, p, 1);
+      const gLabels = oneHot(this.gSet.labels, mG, p);
+      const gClean = oneHot(this.gSet.trueLabels, mG, p);
+      const gNoise = gLabels.map((v, i) => v - gClean[i]);
+      const gradientG = crossEntropyGradient(SG.logits, this.gSet.labels, mG, p, nTrain);
+      this.origin = {
+        step: input.step,
+        UQ: sys.UQ.slice(),
+        ode: new Float64Array(sys.NQ),
+        odeDecay: new Float64Array(sys.NQ),
+        tracked: {
+          gradient: new TrackedVector(sys.g, sys, true),
+          labels: new TrackedVector(labels, sys, false),
+          clean: this.noisy ? new TrackedVector(clean, sys, false) : null,
+          noise: this.noisy ? new TrackedVector(noise, sys, false) : null,
+        },
+        dense: { gradient: denseOf(gradientG), labels: denseOf(gLabels), clean: denseOf(gClean), noise: gNoise.some((v) => v !== 0) ? denseOf(gNoise) : null },
+        LambdaQQ: 0,
+      };
       this.restartPending = false;
     }
-    const drive = jacobianVectorProduct(layout, QG, omega.map((v, k) => v * grad[k]));
-    const decay = jacobianVectorProduct(layout, QG, Float64Array.from(input.state.params, (v) => input.config.wd * v));
-    this.held = { lr: input.config.lr, step: input.step, K, B, KQS, drive, decay };
-    if (gram.intervals === 0 || !this.origin) return null;
-    const eig = gram.eigen();
-    const dim = channelDimension(eig, o.tau);
-    const predicted = applyTransfer(gram.GQ, gram.NQ, gram.N, this.origin.g).map((v) => -v);
-    const actual = QG.logits.map((v, i) => v - this.origin!.UQ[i]);
+    const drive = sys.applyKQS(sys.g);
+    const decay = sys.applyJQ(Float64Array.from(input.state.params, (v) => input.config.wd * v));
+    const kqqMax = gram.N > 0 ? heldOutKernelMax(sys) : 0;
+    const stiff = input.config.lr * stiffness(sys);
+    this.held = { lr: input.config.lr, step: input.step, sys, K, B, KQS, kqqMax, drive, decay };
+    const origin = this.origin!;
+    if (gram.intervals === 0) return null;
+
+    // the dense W on its set: both channel definitions, the kernel, the transfer check
+    const N = gram.N;
+    const eigW = gram.eigen();
+    const [BsHalf, BsHalfPinv] = blockSquareRoots(gram.Bs!);
+    const eigBar = symmetricEigen(normalisedGramian(gram.W, N, BsHalf), N);
+    const mu = eigBar.values;
+    const channel = { decayed: countAbove(mu, DECAYED_LEVEL), fixed: countAbove(eigW.values, o.tau * gram.firstMax, true) };
+    let kernelDim = 0;
+    while (kernelDim < N && mu[N - 1 - kernelDim] <= KERNEL_LEVEL) kernelDim++;
+    const z = (x: Float64Array) => blockDiagonalTimes(BsHalfPinv, x, 1);
+    const quadratic = (x: Float64Array | null): number | null => {
+      if (!x) return null;
+      const zx = z(x);
+      const total = zx.reduce((a, v) => a + v * v, 0);
+      if (total === 0) return null;
+      let q = 0;
+      for (let j = 0; j < N; j++) {
+        let c = 0;
+        for (let i = 0; i < N; i++) c += eigBar.vectors[j * N + i] * zx[i];
+        q += mu[j] * c * c;
+      }
+      return q / total;
+    };
+    const split = (eig: Eigen, from: number, to: number, normalised: boolean): EnergySplit => {
+      const f = (x: Float64Array | null) => (x ? subspaceFraction(eig, from, to, normalised ? z(x) : x) : null);
+      const d = origin.dense;
+      return { gradient: f(d.gradient), labels: f(d.labels), clean: this.noisy ? f(d.clean) : null, noise: this.noisy ? f(d.noise) : null };
+    };
+    // ψ_j = B_s^{1/2} φ_j for every eigenvector φ_j of W̄ (rows)
+    const Psi = transpose(blockDiagonalTimes(BsHalf, transpose(eigBar.vectors, N, N), N), N, N);
+    const check = transferCheck(transferNorms(gram.GQ, gram.NQ, Psi, N), mu, channel.decayed, kernelDim, origin.LambdaQQ);
+
+    const tr = origin.tracked;
+    const predicted = tr.gradient.transfer!.map((v) => -v);
+    const actual = sys.UQ.map((v, i) => v - origin.UQ[i]);
     return {
-      since: this.origin.step,
+      since: origin.step,
       time: gram.time,
-      rows: gram.N,
+      set: this.gramianSet,
+      integrator: o.integrator,
+      rows: N,
       heldOutRows: gram.NQ,
-      spectrum: Array.from(eig.values),
-      channelDim: dim,
-      energy: {
-        initialGradient: channelFraction(eig, dim, this.origin.g),
-        labels: channelFraction(eig, dim, this.targets.labels),
-        labelClean: channelFraction(eig, dim, this.targets.clean),
-        labelNoise: this.targets.noise ? channelFraction(eig, dim, this.targets.noise) : null,
-      },
-      transferRatio: reservoirTransferRatio(transferNorms(gram.GQ, gram.NQ, eig), dim),
+      spectrum: Array.from(eigW.values),
+      normalisedSpectrum: Array.from(mu),
+      channel,
+      kernelDim,
+      energy: { decayed: split(eigBar, 0, channel.decayed, true), fixed: split(eigW, 0, channel.fixed, false), kernel: split(eigBar, N - kernelDim, N, true) },
+      dissipated: { gradient: tr.gradient.share, labels: tr.labels.share, clean: tr.clean?.share ?? null, noise: tr.noise?.share ?? null },
+      denseDissipated: { gradient: quadratic(origin.dense.gradient), labels: quadratic(origin.dense.labels), clean: this.noisy ? quadratic(origin.dense.clean) : null, noise: quadratic(origin.dense.noise) },
+      transferRatio: check.ratio,
+      transferBound: check.bound,
       predicted: Array.from(predicted),
       actual: Array.from(actual),
       predictionError: relativeError(predicted, actual),
-      odeError: relativeError(this.origin.ode, actual),
-      odeErrorWithDecay: relativeError(this.origin.odeDecay, actual),
-      stiffness: gram.stiffness,
+      odeError: relativeError(origin.ode, actual),
+      odeErrorWithDecay: relativeError(origin.odeDecay, actual),
+      stiffnessPerStep: stiff,
+      products: heldProducts + sys.products,
     };
   }
+}
+
+/** one-hot rows (m × p) */
+function oneHot(labels: ArrayLike<number>, m: number, p: number): Float64Array {
+  const out = new Float64Array(m * p);
+  for (let i = 0; i < m; i++) out[i * p + labels[i]] = 1;
+  return out;
+}
+
+/**
+ * The largest share of λ₁(K̃) that one parameter carries on the probe: with v₁ the top
+ * eigenvector, λ₁ = Σ_k ω_k (J_kᵀ v₁)², and parameter k's share is ω_k (J_kᵀ v₁)²/λ₁.
+ * In the trace view v₁ is over points; its per-point weight is spread over the p logits.
+ */
+function topParameterShare(layout: ModelLayout, w: FloatArray, tokens: Uint32Array, m: number, Keff: Float64Array, omega: Float64Array, view: KernelView): number {
+  const p = layout.p;
+  const n = view === 'full' ? m * p : m;
+  const top = topEigen(Keff, n, 1, { tol: 1e-8 });
+  const lam = top.values[0];
+  if (!(lam > 0)) return 0;
+  const G = new Float64Array(m * p);
+  if (view === 'full') G.set(top.vectors.subarray(0, n));
+  else return traceShare(layout, w, tokens, m, top.vectors.subarray(0, n), omega, lam);
+  const cache = forward(layout, w, tokens, m);
+  const jtv = new Float64Array(layout.totalSize);
+  backward(layout, w, tokens, cache, G, jtv, null);
+  let best = 0;
+  for (let k = 0; k < jtv.length; k++) best = Math.max(best, (omega[k] * jtv[k] * jtv[k]) / lam);
+  return best;
+}
+
+/** Trace view: λ₁ = Σ_c Σ_k ω_k (Σ_i v_i ∂u_ic/∂w_k)², one back-propagation per logit c. */
+function traceShare(layout: ModelLayout, w: FloatArray, tokens: Uint32Array, m: number, v: Float64Array, omega: Float64Array, lam: number): number {
+  const p = layout.p;
+  const cache = forward(layout, w, tokens, m);
+  const perParam = new Float64Array(layout.totalSize);
+  for (let c = 0; c < p; c++) {
+    const G = new Float64Array(m * p);
+    for (let i = 0; i < m; i++) G[i * p + c] = v[i];
+    const jtv = new Float64Array(layout.totalSize);
+    backward(layout, w, tokens, cache, G, jtv, null);
+    for (let k = 0; k < jtv.length; k++) perParam[k] += omega[k] * jtv[k] * jtv[k];
+  }
+  let best = 0;
+  for (const x of perParam) best = Math.max(best, x / lam);
+  return best;
 }
 
 function subTokens(tokens: Uint32Array, positions: Uint32Array): Uint32Array {

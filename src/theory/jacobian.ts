@@ -12,7 +12,7 @@
  */
 import type { ModelLayout, TensorInfo } from '../model/layout';
 import { activateGrad, type FloatArray } from '../reference/kernels';
-import { forward } from '../reference/mlp';
+import { forward, type ForwardCache } from '../reference/mlp';
 import { matMul } from './dense';
 
 export interface Sensitivities {
@@ -195,4 +195,40 @@ export function subSensitivities(s: Sensitivities, positions: ArrayLike<number>)
   const tokens = new Uint32Array(2 * positions.length);
   for (let i = 0; i < positions.length; i++) tokens.set(s.tokens.subarray(2 * positions[i], 2 * positions[i] + 2), 2 * i);
   return { m: positions.length, p: s.p, tokens, X: s.X.map(rows), delta: s.delta.map(rows), dX0: rows(s.dX0), logits: rows(s.logits) };
+}
+
+/**
+ * J·v by forward-mode differentiation through a forward cache (n points, all p
+ * logits each): the tangent of x₀ = concat(E[a], E[b]) is concat(v_E[a], v_E[b]),
+ * then ż_l = W_l ẋ_l + V_l x_l + v_b, ẋ_{l+1} = act′(z_l) ∘ ż_l. O(n·P) time and
+ * O(n·width) memory, so it serves the whole training set where the per-output
+ * `Sensitivities` (n·p rows per layer) would not fit.
+ */
+export function tangentForward(layout: ModelLayout, w: FloatArray, cache: ForwardCache, tokens: Uint32Array, v: FloatArray): Float64Array {
+  const { d, layers } = layout;
+  const n = cache.n;
+  let dx: Float64Array = new Float64Array(n * 2 * d);
+  const E = layout.embed.offset;
+  for (let i = 0; i < n; i++)
+    for (let slot = 0; slot < 2; slot++) {
+      const tok = tokens[2 * i + slot];
+      for (let k = 0; k < d; k++) dx[i * 2 * d + slot * d + k] = v[E + tok * d + k];
+    }
+  for (let l = 0; l < layers.length; l++) {
+    const L = layers[l];
+    const x = cache.X[l];
+    const dz = new Float64Array(n * L.out);
+    for (let i = 0; i < n; i++)
+      for (let a = 0; a < L.out; a++) {
+        const wo = L.weight.offset + a * L.in;
+        let acc = v[L.bias.offset + a];
+        for (let b = 0; b < L.in; b++) acc += w[wo + b] * dx[i * L.in + b] + v[wo + b] * x[i * L.in + b];
+        dz[i * L.out + a] = acc;
+      }
+    if (l === layers.length - 1) return dz;
+    const z = cache.Z[l];
+    for (let k = 0; k < dz.length; k++) dz[k] *= activateGrad(layout.act, z[k]);
+    dx = dz;
+  }
+  return dx;
 }

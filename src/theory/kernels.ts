@@ -23,26 +23,42 @@ export interface PreconditionerInput {
   v: FloatArray | null;
   /** gate mask q of the last step (flat layout); null = gate off (Q = 1) */
   q: FloatArray | null;
-  /** the mean gradient: before the first step (t = 0) Adam's first v̂ will be g², so D = 1/(|g| + ε) */
+  /**
+   * The mean gradient, used before the first step (t = 0), when Adam has no second
+   * moment yet: see `preconditionerWeights`.
+   */
   grad?: FloatArray;
 }
 
 /**
  * ω = D·Q per parameter (flat layout): D = 1/(√(v/(1−β2ᵗ)) + ε) for the Adam
  * family (adamw, cautious, grokfast), D = 1 for sgd.
+ *
+ * Step 0 (t = 0, no second moment yet). Adam's first v̂ is g² itself, so the literal
+ * linearisation is D = 1/(|g_k| + ε): a parameter whose mean gradient happens to
+ * cancel to 5e-7 gets weight 2e6 and owns λ_max(K̃), although Adam's first step
+ * moves it by at most η (the step is η·sign(g), not linear in g). That kernel says
+ * nothing about the dynamics. Instead, before the first step each tensor T uses
+ * its mean second moment, D_k = 1/(√(mean_{j∈T} g_j²) + ε): the scale Adam will
+ * give T's parameters on average, with no single near-zero gradient in charge.
+ * From t ≥ 1 the measured v̂ (an average over ~1/(1−β2) steps) is used as is.
  */
 export function preconditionerWeights(layout: ModelLayout, o: PreconditionerInput): Float64Array {
   const omega = new Float64Array(layout.totalSize);
   const bc2 = 1 - Math.pow(o.beta2, o.t);
-  for (const t of layout.tensors)
+  for (const t of layout.tensors) {
+    let tensorD = 1;
+    if (o.opt !== 'sgd' && !(o.t > 0 && o.v) && o.grad) {
+      let s = 0;
+      for (let k = t.offset; k < t.offset + t.size; k++) s += o.grad[k] * o.grad[k];
+      tensorD = 1 / (Math.sqrt(s / t.size) + o.eps);
+    }
     for (let k = t.offset; k < t.offset + t.size; k++) {
       let D = 1;
-      if (o.opt !== 'sgd') {
-        if (o.t > 0 && o.v) D = 1 / (Math.sqrt(o.v[k] / bc2) + o.eps);
-        else if (o.grad) D = 1 / (Math.abs(o.grad[k]) + o.eps);
-      }
+      if (o.opt !== 'sgd') D = o.t > 0 && o.v ? 1 / (Math.sqrt(o.v[k] / bc2) + o.eps) : tensorD;
       omega[k] = D * (o.q ? o.q[k] : 1);
     }
+  }
   return omega;
 }
 

@@ -5,6 +5,3 @@
 import type { InstrumentSnapshot } from '../theory/instruments';
 
 export type InstrumentFrame = InstrumentSnapshot;
-
-/** ratio above which the ker W ⊆ ker G_Q check is flagged in the UI */
-export const GQ_FLAG_RATIO = 0.1;

@@ -19,7 +19,7 @@ import { mlpOnly, netLayout, type NetLayout } from '../model/arch';
 import { initParams, type ModelLayout } from '../model/layout';
 import { applyLiveChange, BatchSampler, batchSize, liveResets, metricsFromSums, optimParams } from '../model/run';
 import { gateUsesExactStats } from '../model/rules';
-import type { LiveSettings, MetricsRow, RunEvent, Trainer, TrainerInfo, TrainerState } from '../model/trainer';
+import type { BatchPosition, LiveSettings, MetricsRow, RunEvent, Trainer, TrainerInfo, TrainerState } from '../model/trainer';
 import { makeDataset, type Dataset } from '../tasks/modular';
 import { encode, GpuArena, write, type Dispatch } from './arena';
 import type { GpuContext } from './device';
@@ -41,6 +41,10 @@ export class GpuTrainer implements Trainer {
   /** the network's parameter table (MLP or transformer) */
   readonly paramLayout: NetLayout;
   /** the MLP's layout, for the MLP-only theory instruments; throws for a transformer */
+  get batchPosition(): BatchPosition {
+    return this.sampler.position;
+  }
+
   get layout(): ModelLayout {
     return mlpOnly(this.paramLayout, 'the MLP layout (theory instruments)');
   }

@@ -5,7 +5,10 @@
  *   format, version; config (every setting by its URL name, betas [β1, β2], eps);
  *   split {train: [a·p+b …], flipped: [a·p+b …]}; step; metrics (rows); events;
  *   weights {name: {shape, data (row-major)}}; optimizer {name, step, m, v, aux, s}
- *   (same naming and shapes); instruments (when recorded).
+ *   (same naming and shapes); instruments (when recorded); batches {b, epochs: [[a·p+b …]
+ *   per epoch begun]} for minibatch runs of at most 2²⁰ drawn examples (steps·b), so an
+ *   outside replay takes the same batches (batch k of an epoch = entries k·b … k·b+b−1).
+ *   Transformer runs name their tensors as in src/model/transformerLayout.ts.
  *
  * Loading checks everything it can — format, config ranges, that the split is the
  * one the config's seed makes, every tensor's shape, every number finite — and
@@ -14,6 +17,7 @@
 import { toFlat, validateConfig, type RunConfig } from '../config/settings';
 import { makeDataset, type Dataset } from '../tasks/modular';
 import { netLayout, type NetLayout } from './arch';
+import { batchSize, epochOrders } from './run';
 import type { TensorInfo } from './layout';
 import type { MetricsRow, RunEvent, TrainerState } from './trainer';
 
@@ -36,6 +40,7 @@ export interface RunFileJson {
   weights: Record<string, TensorJson>;
   optimizer: { name: string; step: number; m: Record<string, TensorJson>; v: Record<string, TensorJson>; aux: Record<string, TensorJson>; s: Record<string, TensorJson> };
   instruments?: unknown[];
+  batches?: { b: number; epochs: number[][] };
 }
 
 export interface BuildRunArgs {
@@ -47,6 +52,7 @@ export interface BuildRunArgs {
   state: TrainerState;
   layout: NetLayout;
   instruments?: unknown[];
+  batches?: { b: number; epochs: number[][] };
 }
 
 function tensors(flat: Float32Array, layout: NetLayout): Record<string, TensorJson> {
@@ -85,6 +91,8 @@ export function buildRunFile(a: BuildRunArgs): RunFileJson {
     optimizer: { name: a.config.opt, step: a.state.step, m: tensors(a.state.m, a.layout), v: tensors(a.state.v, a.layout), aux: tensors(a.state.aux, a.layout), s: tensors(a.state.s, a.layout) },
   };
   if (a.instruments && a.instruments.length > 0) file.instruments = a.instruments;
+  const b = batchSize(a.config, ds);
+  if (b < ds.trainIdx.length && a.step * b <= 1 << 20) file.batches = { b, epochs: epochOrders(ds.trainIdx, b, a.config.seed, a.step).map((o) => Array.from(o, (i) => ds.pairIndex[i])) };
   return file;
 }
 

@@ -8,7 +8,7 @@ import { mlpOnly, netLayout, type NetLayout } from '../model/arch';
 import { initParams, type ModelLayout } from '../model/layout';
 import { sequenceTokens, SEQ } from '../model/transformerLayout';
 import { applyLiveChange, BatchSampler, batchSize, liveResets, metricsFromSums, optimParams } from '../model/run';
-import type { LiveSettings, MetricsRow, RunEvent, Trainer, TrainerInfo, TrainerState } from '../model/trainer';
+import type { BatchPosition, LiveSettings, MetricsRow, RunEvent, Trainer, TrainerInfo, TrainerState } from '../model/trainer';
 import { makeDataset, type Dataset } from '../tasks/modular';
 import { categorySums, softmaxCE } from './kernels';
 import { forward, lossAndGrad } from './mlp';
@@ -20,6 +20,10 @@ export class ReferenceTrainer implements Trainer {
   /** the network's parameter table (MLP or transformer) */
   readonly paramLayout: NetLayout;
   /** the MLP's layout, for the MLP-only theory instruments; throws for a transformer */
+  get batchPosition(): BatchPosition {
+    return this.sampler.position;
+  }
+
   get layout(): ModelLayout {
     return mlpOnly(this.paramLayout, 'the MLP layout (theory instruments)');
   }

@@ -8,7 +8,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { defaultConfig, type GateVariant, type RunConfig, type SettingError } from '../config/settings';
 import type { SnrHistogram } from '../model/gate';
 import type { Variant } from '../model/variant';
-import type { MetricsRow, RunEvent } from '../model/trainer';
+import type { BatchPosition, MetricsRow, RunEvent } from '../model/trainer';
 import type { InstrumentFrame } from '../worker/instrumentFrame';
 import type { Backend, LaneInfo, MaskImage, WorkerEvent } from '../worker/protocol';
 
@@ -17,6 +17,8 @@ export interface LaneView {
   config: RunConfig;
   step: number;
   stepsPerSec: number;
+  /** the last minibatch's place in its epoch (null before the first snapshot) */
+  batch: BatchPosition | null;
   metrics: MetricsRow[];
   events: RunEvent[];
   /** every measurement; only the newest keeps its heavy fields (height field, overlap) */
@@ -106,7 +108,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
         backend: e.backend,
         adapter: e.adapter,
         gpuMissing: e.gpuMissing,
-        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, metrics: e.history[i] ?? [], events: [], frames: [], instrumentSkips: 0, masks: null, snr: null })),
+        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, batch: null, metrics: e.history[i] ?? [], events: [], frames: [], instrumentSkips: 0, masks: null, snr: null })),
       });
       return;
     case 'snapshot':
@@ -126,6 +128,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
           ...old,
           step: e.step,
           stepsPerSec: e.stepsPerSec,
+          batch: e.batch,
           // keep references when nothing changed, so views that select them skip a render
           config: JSON.stringify(old.config) === JSON.stringify(e.config) ? old.config : e.config,
           events: e.events.length === old.events.length ? old.events : e.events,

@@ -9,7 +9,7 @@
 import type { SnrHistogram } from '../model/gate';
 import type { Variant } from '../model/variant';
 import type { RunConfig } from '../config/settings';
-import type { LiveSettings, MetricsRow, RunEvent } from '../model/trainer';
+import type { BatchPosition, LiveSettings, MetricsRow, RunEvent } from '../model/trainer';
 import type { InstrumentFrame } from './instrumentFrame';
 
 export type Backend = 'webgpu' | 'cpu';
@@ -69,6 +69,8 @@ export type WorkerEvent =
       lane: number;
       step: number;
       stepsPerSec: number;
+      /** the last minibatch's place in its epoch */
+      batch: BatchPosition;
       playing: boolean;
       /** metric rows since the previous snapshot of this lane */
       metrics: MetricsRow[];

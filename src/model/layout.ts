@@ -53,9 +53,10 @@ export interface ModelLayout {
   paramCount: number;
 }
 
-export const alignUp = (n: number) => Math.ceil(n / ALIGN_FLOATS) * ALIGN_FLOATS;
+const alignUp = (n: number) => Math.ceil(n / ALIGN_FLOATS) * ALIGN_FLOATS;
 
-export function modelLayout(cfg: Pick<RunConfig, 'p' | 'embed' | 'width' | 'depth' | 'act'>): ModelLayout {
+/** A growing tensor table: `add` places each tensor at the next aligned offset. */
+export function tensorTable() {
   const tensors: TensorInfo[] = [];
   let offset = 0;
   const add = (name: string, kind: TensorKind, shape: number[], fanIn: number): TensorInfo => {
@@ -65,6 +66,11 @@ export function modelLayout(cfg: Pick<RunConfig, 'p' | 'embed' | 'width' | 'dept
     tensors.push(t);
     return t;
   };
+  return { tensors, add, totalSize: () => offset };
+}
+
+export function modelLayout(cfg: Pick<RunConfig, 'p' | 'embed' | 'width' | 'depth' | 'act'>): ModelLayout {
+  const { tensors, add, totalSize } = tensorTable();
   const { p, embed: d, width, depth } = cfg;
   const embed = add('embed', 'embed', [p, d], 1);
   const layers: Layer[] = [];
@@ -88,7 +94,7 @@ export function modelLayout(cfg: Pick<RunConfig, 'p' | 'embed' | 'width' | 'dept
     embed,
     layers,
     tensors,
-    totalSize: offset,
+    totalSize: totalSize(),
     paramCount: tensors.reduce((a, t) => a + t.size, 0),
   };
 }

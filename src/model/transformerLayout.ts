@@ -13,7 +13,7 @@
  * head), blocks.l.ln2.weight/.bias d, blocks.l.mlp.fc1.weight F×d, blocks.l.mlp.fc2.weight
  * d×F, ln_f.weight/.bias d, unembed.weight p×d.
  */
-import { alignUp, type TensorInfo, type TensorKind } from './layout';
+import { tensorTable, type TensorInfo } from './layout';
 
 /** positions per example: a, op, b, = */
 export const SEQ = 4;
@@ -69,15 +69,7 @@ export interface TransformerLayout {
 export function transformerLayout(s: TransformerShape): TransformerLayout {
   const { p, dmodel: d, heads, ffn: F, layers } = s;
   if (!(heads >= 1 && d % heads === 0)) throw new Error(`dmodel=${d} must be a multiple of heads=${heads}`);
-  const tensors: TensorInfo[] = [];
-  let offset = 0;
-  const add = (name: string, kind: TensorKind, shape: number[], fanIn: number): TensorInfo => {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const t: TensorInfo = { name, kind, shape, size, offset, fanIn };
-    offset = alignUp(offset + size);
-    tensors.push(t);
-    return t;
-  };
+  const { tensors, add, totalSize } = tensorTable();
   const V = p + 2;
   const tokEmbed = add('tok_embed', 'embed', [V, d], 1);
   const posEmbed = add('pos_embed', 'embed', [SEQ, d], 1);
@@ -116,7 +108,7 @@ export function transformerLayout(s: TransformerShape): TransformerLayout {
     lnfB,
     unembed,
     tensors,
-    totalSize: offset,
+    totalSize: totalSize(),
     paramCount: tensors.reduce((a, t) => a + t.size, 0),
   };
 }

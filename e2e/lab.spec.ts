@@ -2,7 +2,7 @@
  * The lab in real Chromium with WebGPU (SwiftShader where there is no GPU): the
  * PRODUCT.md contract of URL parameters and data-testids, end to end.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { artifact, collectPageErrors, readNumber, settledStep, waitForStepAbove } from './helpers';
 
@@ -234,7 +234,7 @@ test('UI frame rate while training the lecture preset', async ({ page }) => {
   expect(endStep).toBeGreaterThan(startStep);
 });
 
-async function downloadCsv(page: import('@playwright/test').Page): Promise<string> {
+async function downloadCsv(page: Page): Promise<string> {
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: 'CSV' }).click();
   const path = await (await download).path();

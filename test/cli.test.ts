@@ -10,7 +10,7 @@ import { presetConfig } from '../src/config/presets';
 import { initParams, modelLayout } from '../src/model/layout';
 import { parseRunFile } from '../src/model/runfile';
 
-const run = (args: string[]) => spawnSync(process.execPath, ['bin/grokscope.mjs', ...args], { encoding: 'utf8', timeout: 600_000 });
+const run = (args: string[], env: Record<string, string> = {}) => spawnSync(process.execPath, ['bin/grokscope.mjs', ...args], { encoding: 'utf8', timeout: 600_000, env: { ...process.env, ...env } });
 const dir = mkdtempSync(join(tmpdir(), 'grokscope-cli-'));
 
 describe('grokscope CLI', () => {
@@ -59,5 +59,45 @@ describe('grokscope CLI', () => {
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('step,trainLoss,trainAcc,testLoss,testAcc,flippedAcc,gateOpen');
     expect(lines.length).toBe(file.metrics.length + 1);
+  });
+
+  it('refuses hostile flag values by name before touching the GPU', () => {
+    for (const [args, flag] of [
+      [['train', '--p', '0x17'], '--p'],
+      [['train', '--beta2', '0.99999999999'], '--beta2'],
+      [['train', '--lr', '1e-320'], '--lr'],
+      [['sweep', '--lrs', '1e9'], '--lrs'],
+      [['bench', '--sizes', '__proto__'], '--sizes'],
+      [['train', '--out', '/proc/nope/run.json'], '--out'],
+    ] as const) {
+      const r = run([...args]);
+      expect(r.status, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(flag);
+    }
+  });
+
+  it('a lost device mid-run is rebuilt from the in-memory checkpoint and the run completes', () => {
+    const out = join(dir, 'lost.json');
+    const r = run(['train', '--preset', 'tiny', '--steps', '300', '--eval-every', '10', '--out', out, '--quiet'], { GROKSCOPE_FAULT_LOSE_DEVICE_AT: '150' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/GPU device lost.*rebuilding on a fresh device from the checkpoint at step \d+/);
+    const summary = JSON.parse(r.stdout);
+    expect(summary.recoveries).toBe(1);
+    const file = parseRunFile(readFileSync(out, 'utf8'));
+    expect(file.step).toBe(300);
+    // the history is continuous: one row per evaluation, no gap or repeat across the recovery
+    expect(file.metrics.map((m) => m.step)).toEqual(Array.from({ length: 30 }, (_, i) => 10 * (i + 1)));
+  });
+
+  it('a sweep whose one lr diverges keeps the finished runs and reports the failure', () => {
+    const out = join(dir, 'sweep.json');
+    const r = run(['sweep', '--preset', 'tiny', '--variants', 'adamw', '--seeds', '1', '--lrs', '0.01,1e6', '--steps', '30', '--out', out, '--quiet']);
+    expect(r.status, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/1 of 2 runs failed/);
+    const sweep = JSON.parse(readFileSync(out, 'utf8'));
+    expect(sweep.runs).toHaveLength(2);
+    expect(sweep.runs[0].failed).toBeNull();
+    expect(sweep.runs[0].steps).toBe(30);
+    expect(sweep.runs[1].failed).toMatch(/diverged/);
   });
 });

@@ -222,11 +222,36 @@ describe('metrics.wgsl', () => {
     }
     const category = Uint32Array.from({ length: n }, () => rng.int(3));
     const expected = ref.categorySums(perEx, category, n, 3);
-    const a = await runKernel('metricsPartial', { 0: u32s([n, 0, 0, 0]), 1: { data: perEx }, 2: { data: category }, 3: { size: 64 * 9 } }, 1);
+    const weights = Float32Array.from({ length: 300 }, () => rng.normal());
+    const a = await runKernel('metricsPartial', { 0: u32s([n, 300, 0, 0]), 1: { data: perEx }, 2: { data: category }, 3: { size: 64 * 10 }, 7: { data: weights } }, 1);
     const b = await runKernel('metricsFinish', { 4: u32s([n, 32, 123, 2]), 5: { data: a[3] }, 6: { size: 64 } }, 1);
     expect(b[6][32]).toBe(123);
     expect(b[6][33]).toBe(2);
-    // n positive terms ≤ 3: (n + 2)·u·3n bounds each sum; counts and correct are exact integers
+    expect(b[6][43]).toBe(0); // all finite: no divergence flag
     expectClose(b[6].subarray(34, 43), expected, (n + 2) * U * 3 * n, 0, 'sums');
+  });
+
+  it('flags non-finite losses and weights, and counts them exactly like the reference', async () => {
+    const rng = new Rng(10, 'm');
+    for (const [nanLoss, infLoss, nanW, infW] of [[0, 0, 0, 1], [3, 0, 0, 0], [0, 2, 5, 0], [1, 1, 1, 1]]) {
+      const n = 257;
+      const P = 333;
+      const perEx = Float32Array.from({ length: 2 * n }, () => rng.uniform());
+      const weights = Float32Array.from({ length: P }, () => rng.normal() * 1e30); // huge but finite: must not count
+      // distinct positions: NaNs from slot 13 on, infinities from slot 131 on (97 is coprime to n and P)
+      const put = (arr: Float32Array, count: number, value: number, stride: number, from: number) => {
+        for (let c = 0; c < count; c++) arr[stride * ((c * 97 + from) % (arr.length / stride))] = value;
+      };
+      put(perEx, nanLoss, NaN, 2, 13);
+      put(perEx, infLoss, Infinity, 2, 131);
+      put(weights, nanW, NaN, 1, 13);
+      put(weights, infW, -Infinity, 1, 131);
+      const category = Uint32Array.from({ length: n }, () => rng.int(3));
+      const expected = ref.nonFiniteCount(perEx, n, weights, P);
+      expect(expected).toBe(nanLoss + infLoss + nanW + infW);
+      const a = await runKernel('metricsPartial', { 0: u32s([n, P, 0, 0]), 1: { data: perEx }, 2: { data: category }, 3: { size: 64 * 10 }, 7: { data: weights } }, 1);
+      const b = await runKernel('metricsFinish', { 4: u32s([n, 0, 7, 0]), 5: { data: a[3] }, 6: { size: 32 } }, 1);
+      expect(b[6][11], `${nanLoss} ${infLoss} ${nanW} ${infW}`).toBe(expected);
+    }
   });
 });

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PRESETS, presetConfig } from '../src/config/presets';
-import { crossCheck, defaultConfig, diffSettings, isPrime, parseSettings, SETTINGS, validateConfig } from '../src/config/settings';
+import { crossCheck, defaultConfig, diffSettings, isPrime, LIVE_KEYS, parseSettings, rangeText, SETTING_BY_KEY, SETTINGS, SETTINGS_TABLE, validateConfig } from '../src/config/settings';
+import * as v from 'valibot';
 import { applyOp, CATEGORY_FLIPPED, makeDataset } from '../src/tasks/modular';
 
 describe('settings table', () => {
@@ -42,6 +43,36 @@ describe('settings table', () => {
     const { config, errors } = parseSettings(diffSettings(c));
     expect(errors).toEqual([]);
     expect(config).toEqual(c);
+  });
+
+  it('refuses values the float32 GPU would change, non-decimal text and prototype keys', () => {
+    const { errors } = parseSettings([['beta2', '0.99999999999'], ['lr', '1e-320'], ['p', '0x17'], ['seed', '0b1'], ['wd', 'Infinity'], ['__proto__', '1'], ['constructor', '2']]);
+    expect(errors.map((e) => e.key)).toEqual(['beta2', 'lr', 'p', 'seed', 'wd', '__proto__', 'constructor']);
+    expect(errors[0].message).toMatch(/becomes 1 in float32/);
+    expect(errors[1].message).toMatch(/becomes 0 in float32/);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // a value float32 keeps inside its range is still fine
+    expect(parseSettings([['beta2', '0.999999']]).errors).toEqual([]);
+  });
+
+  it('ranges, kinds and live keys are read back from the schema, not kept by hand', () => {
+    // each spec's range text must agree with what its schema accepts at both ends
+    for (const s of SETTINGS) {
+      expect(v.safeParse(s.schema, s.default).success, `${s.key} default`).toBe(true);
+      if (s.kind === 'enum') continue;
+      const justOut = (x: number, up: boolean) => (up ? x + Math.max(1, Math.abs(x)) * 1e-3 : x - Math.max(1, Math.abs(x)) * 1e-3);
+      expect(v.safeParse(s.schema, justOut(s.max, true)).success, `${s.key} above ${rangeText(s)}`).toBe(false);
+      expect(v.safeParse(s.schema, justOut(s.min, false)).success, `${s.key} below ${rangeText(s)}`).toBe(false);
+      expect(v.safeParse(s.schema, s.min).success).toBe(!s.minExclusive);
+    }
+    expect(rangeText(SETTING_BY_KEY.get('train')!)).toBe('(0, 1)');
+    expect(SETTING_BY_KEY.get('p')!.kind).toBe('int');
+    expect([...LIVE_KEYS].sort()).toEqual(Object.entries(SETTINGS_TABLE).filter(([, e]) => 'live' in e && e.live).map(([k]) => k).sort());
+    expect(LIVE_KEYS.has('lr') && !LIVE_KEYS.has('p')).toBe(true);
+  });
+
+  it('refuses a config whose largest buffer passes the limit', () => {
+    expect(crossCheck({ ...defaultConfig(), p: 113, width: 512 }, 1 << 20).map((e) => e.key)).toEqual(['width']);
   });
 
   it('validateConfig names every problem of a config object', () => {

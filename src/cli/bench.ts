@@ -8,7 +8,7 @@ import { defaultConfig, type GateVariant, type RunConfig } from '../config/setti
 import { GpuTrainer } from '../engine/trainer';
 import { nodeShaderSources } from '../engine/nodeShaders';
 import { modelLayout, stepFlops } from '../model/layout';
-import { intOption, parseArgs, UsageError } from './flags';
+import { checkOutputPath, intOption, parseArgs, UsageError } from './flags';
 import { cliGpu } from './session';
 
 export const BENCH_SIZES: Record<string, Partial<RunConfig>> = {
@@ -33,8 +33,9 @@ async function stepsPerSecond(cfg: RunConfig, steps: number): Promise<number> {
 export async function benchCommand(argv: string[]): Promise<void> {
   const args = parseArgs(argv, ['steps', 'sizes', 'out'], []);
   const steps = intOption(args, 'steps', 40, 1, 1_000_000);
+  const outPath = checkOutputPath(args, 'out');
   const sizes = (args.extra.get('sizes') ?? 'tiny,mid,large').split(',');
-  for (const s of sizes) if (!BENCH_SIZES[s]) throw new UsageError(`--sizes: unknown size "${s}" (${Object.keys(BENCH_SIZES).join(', ')})`);
+  for (const s of sizes) if (!Object.hasOwn(BENCH_SIZES, s)) throw new UsageError(`--sizes: unknown size "${s}" (${Object.keys(BENCH_SIZES).join(', ')})`);
   const gpu = await cliGpu();
   const date = new Date().toISOString().slice(0, 10);
   process.stdout.write(`grokscope bench, ${date}, adapter: ${gpu.adapterName}\nfull batch, AdamW; evaluation every 1000 steps (not in the timing)\n`);
@@ -56,5 +57,5 @@ export async function benchCommand(argv: string[]): Promise<void> {
     results.push(row);
     process.stdout.write(`${name} | ${cfg.p} | ${cfg.width} | ${n} | ${layout.paramCount} | ${plain.toFixed(1)} | ${gflops.toFixed(3)} | ${row.exactHardCost.toFixed(2)}× slower | ${row.streamCost.toFixed(2)}× slower\n`);
   }
-  if (args.extra.has('out')) writeFileSync(args.extra.get('out')!, JSON.stringify({ date, adapter: gpu.adapterName, steps, results }, null, 2));
+  if (outPath) writeFileSync(outPath, JSON.stringify({ date, adapter: gpu.adapterName, steps, results }, null, 2));
 }

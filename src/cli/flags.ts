@@ -2,7 +2,9 @@
  * Command-line flags mirror the URL parameters: `--eval-every 50` is the setting
  * `evalEvery`; every setting of the table is a flag, with its range in --help.
  */
-import { parseSettings, SETTINGS, defaultConfig, type RunConfig } from '../config/settings';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseSettings, rangeText, SETTINGS, defaultConfig, type RunConfig } from '../config/settings';
 import { PRESETS, presetConfig } from '../config/presets';
 
 export class UsageError extends Error {}
@@ -19,11 +21,12 @@ export interface ParsedArgs {
 /** Splits `--name value` / `--name=value` / `--flag` into setting pairs and the command's own options. */
 export function parseArgs(argv: string[], ownValued: readonly string[], ownBool: readonly string[]): ParsedArgs {
   const out: ParsedArgs = { settings: [], extra: new Map(), bools: new Set() };
-  const settingNames = new Set(SETTINGS.map((s) => s.key));
+  const settingNames = new Set(SETTINGS.map((s) => s.urlName));
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) throw new UsageError(`unexpected argument "${a}" (flags look like --p 23)`);
-    let [name, value] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const [name, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    let value = inline;
     if (ownBool.includes(name)) {
       out.bools.add(name);
       continue;
@@ -56,8 +59,8 @@ export function configFromArgs(args: ParsedArgs): RunConfig {
 
 export function settingsHelp(): string {
   return SETTINGS.map((s) => {
-    const range = s.kind === 'enum' ? s.values.join('|') : `${s.minExclusive ? '(' : '['}${s.min}, ${s.max}${s.maxExclusive ? ')' : ']'}`;
-    return `  --${kebab(s.key).padEnd(18)} ${range.padEnd(40)} ${s.help} (default ${s.default})`;
+    const range = rangeText(s);
+    return `  --${kebab(s.urlName).padEnd(18)} ${range.padEnd(40)} ${s.help} (default ${s.default})`;
   }).join('\n');
 }
 
@@ -75,6 +78,30 @@ export function floatOption(args: ParsedArgs, name: string, dflt: number, min: n
   const v = Number(raw);
   if (!Number.isFinite(v) || v < min || v > max) throw new UsageError(`--${name}=${raw} must be a number in [${min}, ${max}]`);
   return v;
+}
+
+/**
+ * An output path is checked before any training: its folder must exist and be
+ * writable, and an existing path must be a writable file, so a long run never
+ * ends in "cannot write" (the message names the flag).
+ */
+export function checkOutputPath(args: ParsedArgs, flag: string): string | undefined {
+  const path = args.extra.get(flag);
+  if (path === undefined) return undefined;
+  if (path.trim() === '') throw new UsageError(`--${flag}: the path is empty`);
+  const dir = dirname(resolve(path));
+  try {
+    if (!statSync(dir).isDirectory()) throw new UsageError(`--${flag} ${path}: ${dir} is not a folder`);
+    accessSync(dir, constants.W_OK);
+    if (existsSync(path)) {
+      if (!statSync(path).isFile()) throw new UsageError(`--${flag} ${path}: exists and is not a file`);
+      accessSync(path, constants.W_OK);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`--${flag} ${path}: cannot write there (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return path;
 }
 
 export { kebab, camel };

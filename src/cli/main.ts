@@ -4,7 +4,7 @@
  */
 import { WebGpuUnavailableError } from '../engine/device';
 import { settingsHelp, UsageError } from './flags';
-import { DivergedError } from './session';
+import { DeviceLostError, DivergedError } from './session';
 
 const HELP = `grokscope — train the lab's network headless, on WebGPU through Dawn
 
@@ -49,6 +49,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`grokscope: no WebGPU: ${e.reason}\n`);
       return 3;
     }
+    if (e instanceof DeviceLostError) {
+      process.stderr.write(`grokscope: ${e.message}\n`);
+      return 3;
+    }
     if (e instanceof DivergedError) {
       process.stderr.write(`grokscope: ${e.message}\n`);
       return 4;
@@ -58,4 +62,4 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => process.exit(code));
+void main(process.argv.slice(2)).then((code) => process.exit(code));

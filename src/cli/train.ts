@@ -2,8 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import { netLayout } from '../model/arch';
 import { buildRunFile } from '../model/runfile';
-import { metricsCsv } from './csv';
-import { configFromArgs, floatOption, intOption, parseArgs } from './flags';
+import { metricsCsv } from '../model/csv';
+import { checkOutputPath, configFromArgs, floatOption, intOption, parseArgs } from './flags';
 import { cliGpu, runTraining } from './session';
 
 export const TRAIN_OPTIONS = ['steps', 'out', 'csv', 'stop-at'] as const;
@@ -14,6 +14,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const steps = intOption(args, 'steps', 3000, 0, 10_000_000);
   const stopAt = args.extra.has('stop-at') ? floatOption(args, 'stop-at', 1, 0, 1) : undefined;
   const quiet = args.bools.has('quiet');
+  const outPath = checkOutputPath(args, 'out');
+  const csvPath = checkOutputPath(args, 'csv');
   const gpu = await cliGpu();
   if (!quiet) process.stderr.write(`adapter: ${gpu.adapterName}\n`);
   const instruments: unknown[] = [];
@@ -37,12 +39,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (!quiet) process.stderr.write('\n');
   const t = result.trainer;
   const last = result.rows[result.rows.length - 1];
-  if (args.extra.has('out')) {
+  if (outPath) {
     const state = await t.readState();
     const file = buildRunFile({ config: t.config, dataset: t.dataset, step: t.step, metrics: result.rows, events: t.events, state, layout: netLayout(config), instruments });
-    writeFileSync(args.extra.get('out')!, JSON.stringify(file));
+    writeFileSync(outPath, JSON.stringify(file));
   }
-  if (args.extra.has('csv')) writeFileSync(args.extra.get('csv')!, metricsCsv(result.rows));
+  if (csvPath) writeFileSync(csvPath, metricsCsv([{ metrics: result.rows }]));
   t.destroy();
   const summary = {
     adapter: gpu.adapterName,
@@ -50,7 +52,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
     seconds: Number(result.seconds.toFixed(2)),
     stepsPerSec: Number(result.stepsPerSec.toFixed(2)),
     stepsToTrain99: result.train99,
-    stepsToTest95: result.test95,
+    /** grokked, by the one definition (src/model/grok.ts): held-out ≥ 95% at or after memorisation */
+    stepsToTest95: result.grokked,
+    recoveries: result.recoveries,
     final: last ?? null,
   };
   process.stdout.write(JSON.stringify(summary, null, 2) + '\n');

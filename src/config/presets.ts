@@ -45,6 +45,18 @@ export const PRESETS: readonly Preset[] = [
     blurb: 'a+b mod 23 with 20% of training labels wrong: where does the noise go, channel or reservoir?',
     config: { task: 'add', p: 23, train: 0.7, noise: 0.2, embed: 32, width: 64, depth: 1, lr: 1e-2, wd: 1, evalEvery: 10, instrumentEvery: 25 },
   },
+  {
+    name: 'reservoir',
+    title: 'Reservoir',
+    blurb: 'a+b mod 11, 50% train, a narrow net: 547 parameters against 600 centred training outputs, so ker W is not empty and a reservoir exists',
+    config: { task: 'add', p: 11, train: 0.5, embed: 8, width: 16, depth: 1, lr: 1e-2, wd: 1, evalEvery: 10, probeTrain: 16, probeTest: 16, instrumentEvery: 20 },
+  },
+  {
+    name: 'reservoir-noise',
+    title: 'Reservoir + noise',
+    blurb: 'the reservoir preset with 20% wrong labels: does the network park the noise in ker W (benign overfitting)?',
+    config: { task: 'add', p: 11, train: 0.5, noise: 0.2, embed: 8, width: 16, depth: 1, lr: 1e-2, wd: 1, evalEvery: 10, probeTrain: 16, probeTest: 16, instrumentEvery: 20 },
+  },
 ];
 
 export function presetConfig(name: string): RunConfig | undefined {

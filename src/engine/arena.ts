@@ -6,6 +6,7 @@
  */
 import { BINDINGS, type BindingsOf, type Slice } from './bindings';
 import type { KernelName, Pipelines } from './pipelines';
+import { gpuResources } from './resources';
 
 export const UNIFORM_SLOT = 256;
 
@@ -52,7 +53,13 @@ export class GpuArena {
 
   private own(buf: GPUBuffer): GPUBuffer {
     this.owned.push(buf);
+    gpuResources.buffers++; // the leak checks count live buffers
     return buf;
+  }
+
+  /** live GPU buffers this arena holds */
+  get bufferCount(): number {
+    return this.owned.length;
   }
 
   /** A storage buffer of `bytes` (rounded up to whole floats, at least 16). */
@@ -108,17 +115,23 @@ export class GpuArena {
   /** Reads `floats` values from `src` at float offset `offset` (one transient staging buffer). */
   async read(src: GPUBuffer, offset: number, floats: number): Promise<Float32Array> {
     const buf = this.device.createBuffer({ size: 4 * floats, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const enc = this.device.createCommandEncoder();
-    enc.copyBufferToBuffer(src, 4 * offset, buf, 0, 4 * floats);
-    this.device.queue.submit([enc.finish()]);
-    await buf.mapAsync(GPUMapMode.READ);
-    const out = new Float32Array(buf.getMappedRange().slice(0));
-    buf.destroy();
-    return out;
+    gpuResources.buffers++;
+    try {
+      const enc = this.device.createCommandEncoder();
+      enc.copyBufferToBuffer(src, 4 * offset, buf, 0, 4 * floats);
+      this.device.queue.submit([enc.finish()]);
+      await buf.mapAsync(GPUMapMode.READ);
+      return new Float32Array(buf.getMappedRange().slice(0));
+    } finally {
+      // a failed map (lost device) must not leak the staging buffer either
+      buf.destroy();
+      gpuResources.buffers--;
+    }
   }
 
   destroy(): void {
     for (const b of this.owned) b.destroy();
+    gpuResources.buffers -= this.owned.length;
     this.owned.length = 0;
   }
 }

@@ -17,7 +17,7 @@ export const BINDINGS = {
   gather: { G0: 0, E: 1, tok: 2, X: 3 },
   scatter: { G1: 4, dX: 5, rowStart: 6, entries: 7, dE: 8, SQ: 9 },
   softmaxCE: { L: 0, labels: 1, Z: 2, perEx: 3 },
-  metricsPartial: { M0: 0, perEx: 1, category: 2, partials: 3 },
+  metricsPartial: { M0: 0, perEx: 1, category: 2, partials: 3, weights: 7 },
   metricsFinish: { M1: 4, partialsIn: 5, history: 6 },
   optDirection: { O: 0, grad: 1, sq: 2, state: 3, out: 4 },
   maskPartial: { O2: 5, tensors: 6, outIn: 7, partials: 8 },

@@ -5,6 +5,7 @@ import type { Dataset } from '../tasks/modular';
 import { acquireDevice, type GpuContext } from './device';
 import { browserShaderSources } from './browserShaders';
 import type { ShaderSources } from './shaders';
+import { gpuResources } from './resources';
 import { GpuTrainer } from './trainer';
 
 let shared: Promise<GpuContext> | null = null;
@@ -25,15 +26,22 @@ export function browserGpuContext(): Promise<GpuContext> {
 /** Called with a message when the device is lost (driver reset, GPU removed, tab backgrounded too long). */
 export function onDeviceLost(listener: (reason: string) => void): () => void {
   lostListeners.add(listener);
-  return () => lostListeners.delete(listener);
+  gpuResources.lostListeners = lostListeners.size;
+  return () => {
+    lostListeners.delete(listener);
+    gpuResources.lostListeners = lostListeners.size;
+  };
 }
 
 export async function createGpuTrainer(config: RunConfig, opts: { shaders?: ShaderSources; dataset?: Dataset } = {}): Promise<Trainer> {
   const ctx = await browserGpuContext();
   const trainer = await GpuTrainer.create(config, ctx, opts.shaders ?? browserShaderSources(), opts.dataset);
-  onDeviceLost((reason) => {
-    trainer.lostReason ??= reason;
-  });
+  // removed when the trainer is destroyed: otherwise every reset would keep the old trainer alive
+  trainer.onDestroy(
+    onDeviceLost((reason) => {
+      trainer.lostReason ??= reason;
+    }),
+  );
   return trainer;
 }
 

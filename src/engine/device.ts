@@ -46,6 +46,6 @@ export async function acquireDevice(gpu: GPU | undefined, onLost?: (reason: stri
       maxStorageBuffersPerShaderStage: Math.min(lim.maxStorageBuffersPerShaderStage, 10),
     },
   });
-  device.lost.then((l) => onLost?.(`GPU device lost (${l.reason}): ${l.message || 'no details'}`));
+  void device.lost.then((l) => onLost?.(`GPU device lost (${l.reason}): ${l.message || 'no details'}`));
   return { device, adapterName: name, software };
 }

@@ -34,7 +34,9 @@ import { getPipelines, type Pipelines } from './pipelines';
 import type { ShaderSources } from './shaders';
 
 const HISTORY_ROWS = 512;
-const ROW_STATS = 11;
+/** row[11]: the metrics kernel's divergence flag (non-finite losses + weights) */
+const ROW_NONFINITE = 11;
+const ROW_STATS = 12;
 
 export class GpuTrainer implements Trainer {
   readonly info: TrainerInfo;
@@ -56,6 +58,8 @@ export class GpuTrainer implements Trainer {
   droppedRows = 0;
   /** why the device stopped, when it did */
   lostReason: string | null = null;
+  /** true once the device itself is gone (not just a failed readback): the host must rebuild */
+  deviceLost = false;
 
   private readonly device: GPUDevice;
   private readonly arena: GpuArena;
@@ -89,6 +93,8 @@ export class GpuTrainer implements Trainer {
   private rows: MetricsRow[] = [];
   private streamStart = 0;
   private destroyed = false;
+  /** run at destroy: listeners the host registered for this trainer (so a reset frees it) */
+  private readonly cleanups: (() => void)[] = [];
 
   static async create(config: RunConfig, ctx: GpuContext, sources: ShaderSources, dataset?: Dataset): Promise<GpuTrainer> {
     const pipelines = await getPipelines(ctx.device, sources);
@@ -99,6 +105,12 @@ export class GpuTrainer implements Trainer {
     this.config = config;
     this.device = ctx.device;
     this.info = { backend: 'webgpu', adapter: ctx.adapterName };
+    void ctx.device.lost.then((l) => {
+      if (this.destroyed) return;
+      this.deviceLost = true;
+      // the device's own reason wins over a readback's AbortError that may have come first
+      this.lostReason = `GPU device lost (${l.reason}): ${l.message || 'no details'}`;
+    });
     this.dataset = dataset;
     const layout = (this.paramLayout = netLayout(config));
     const P = (this.P = layout.totalSize);
@@ -128,7 +140,7 @@ export class GpuTrainer implements Trainer {
     // ---- the model and the modules around it ----
     const loss = new SoftmaxCrossEntropy(arena, layout.p);
     this.opt = new Optimizer(arena, layout.tensors, P, this.g);
-    this.metrics = new CategoryMetrics(arena, nAll, perEx, category, this.history);
+    this.metrics = new CategoryMetrics(arena, nAll, perEx, category, this.history, this.g.params, P);
 
     // ---- static data ----
     const q = this.device.queue;
@@ -241,13 +253,16 @@ export class GpuTrainer implements Trainer {
         for (let r = 0; r < n; r++) {
           const row = data.subarray(r * this.rowFloats, (r + 1) * this.rowFloats);
           const open = row[1] !== 0 ? sizes.map((size, t) => row[ROW_STATS + 2 * t] / size) : null;
-          this.rows.push(metricsFromSums(row[0], row.subarray(2, 11), open, sizes));
+          this.rows.push(metricsFromSums(row[0], row.subarray(2, 11), open, sizes, row[ROW_NONFINITE]));
         }
         this.readCount += n;
         this.mapping = null;
         this.pump();
       },
-      (err: unknown) => {
+      async (err: unknown) => {
+        // a lost device rejects pending maps (AbortError) before device.lost resolves:
+        // give the lost promise a moment so the message names the real cause
+        await Promise.race([this.device.lost, new Promise((r) => setTimeout(r, 250))]);
         this.mapping = null;
         if (!this.destroyed) this.lostReason ??= `metrics readback failed: ${String(err)}`;
       },
@@ -315,9 +330,25 @@ export class GpuTrainer implements Trainer {
     this.config = next;
   }
 
+  /** registers work for destroy() (a device-lost listener, say), so nothing outlives the trainer */
+  onDestroy(fn: () => void): void {
+    this.cleanups.push(fn);
+  }
+
+  /** fault injection for tests and demos: destroys the device, exactly as a driver reset would look */
+  loseDevice(): void {
+    this.device.destroy();
+  }
+
+  /** live GPU buffers this trainer holds (the leak checks count them) */
+  get bufferCount(): number {
+    return this.destroyed ? 0 : this.arena.bufferCount;
+  }
+
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     this.arena.destroy();
+    for (const fn of this.cleanups.splice(0)) fn();
   }
 }

@@ -95,7 +95,7 @@ export function optimParams(cfg: RunConfig, t: number, b: number, nTrain: number
 }
 
 /** Metrics from (Σloss, Σcorrect, count) per category (train, flipped, held-out). */
-export function metricsFromSums(step: number, sums: ArrayLike<number>, gateOpenByTensor: number[] | null, tensorSizes: number[]): MetricsRow {
+export function metricsFromSums(step: number, sums: ArrayLike<number>, gateOpenByTensor: number[] | null, tensorSizes: number[], nonFinite = 0): MetricsRow {
   const tr = CATEGORY_TRAIN * 3;
   const fl = CATEGORY_FLIPPED * 3;
   const te = CATEGORY_TEST * 3;
@@ -119,6 +119,7 @@ export function metricsFromSums(step: number, sums: ArrayLike<number>, gateOpenB
     flippedAcc: sums[fl + 2] > 0 ? sums[fl + 1] / sums[fl + 2] : null,
     gateOpen,
     gateOpenByTensor,
+    ...(nonFinite > 0 ? { nonFinite } : {}),
   };
 }
 

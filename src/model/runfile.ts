@@ -14,6 +14,7 @@
  * one the config's seed makes, every tensor's shape, every number finite — and
  * says precisely what is wrong, so a corrupt file never reaches the GPU.
  */
+import * as v from 'valibot';
 import { toFlat, validateConfig, type RunConfig } from '../config/settings';
 import { makeDataset, type Dataset } from '../tasks/modular';
 import { netLayout, type NetLayout } from './arch';
@@ -105,44 +106,124 @@ export interface ParsedRun {
   instruments: unknown[];
 }
 
+/**
+ * Limits of an untrusted run file. A real run of the largest config (p = 113,
+ * width 512, depth 3) is about 40 MB of JSON; metric rows and events are far
+ * below these caps even for hour-long runs at evalEvery 1 (rows are thinned by
+ * the lab's bounded history before export).
+ */
+export const RUN_FILE_LIMITS = {
+  bytes: 64 * 1024 * 1024,
+  metricRows: 100_000,
+  events: 2_000,
+  /** no real run reaches 10⁹ steps; larger numbers are garbage or attacks */
+  step: 1e9,
+  instruments: 5_000,
+  /** array length and nesting depth inside one instrument snapshot */
+  instrumentArray: 1 << 16,
+  instrumentDepth: 6,
+  eventText: 64,
+} as const;
+
+/** a valibot issue as "where.field[3]: message" */
+function issueText(where: string, issues: readonly v.BaseIssue<unknown>[]): string {
+  const i = issues[0];
+  const path = (i.path ?? []).map((p) => (typeof p.key === 'number' ? `[${p.key}]` : `.${String(p.key)}`)).join('');
+  return `${where}${path}: ${i.message}${i.input === undefined ? '' : ` (got ${JSON.stringify(i.input)?.slice(0, 40)})`}`;
+}
+
+const finiteNum = v.pipe(v.number('must be a number'), v.finite('must be a finite number'));
+const stepNum = v.pipe(v.number('must be a number'), v.integer('must be a whole number'), v.minValue(0, 'must be ≥ 0'), v.maxValue(RUN_FILE_LIMITS.step, `must be ≤ ${RUN_FILE_LIMITS.step}`));
+const share = v.pipe(finiteNum, v.minValue(0, 'must be in [0, 1]'), v.maxValue(1, 'must be in [0, 1]'));
+const loss = v.pipe(finiteNum, v.minValue(0, 'must be ≥ 0'));
+const optionalShare = v.nullish(share, null);
+
+const MetricsRowSchema = v.object({
+  step: stepNum,
+  trainLoss: loss,
+  trainAcc: share,
+  testLoss: loss,
+  testAcc: share,
+  flippedAcc: optionalShare,
+  gateOpen: optionalShare,
+  gateOpenByTensor: v.nullish(v.array(share), null),
+});
+const eventText = v.pipe(v.string('must be text'), v.maxLength(RUN_FILE_LIMITS.eventText, `must be at most ${RUN_FILE_LIMITS.eventText} characters`));
+const EventSchema = v.object({ step: stepNum, kind: v.picklist(['gate', 'opt', 'hyper'], 'must be gate|opt|hyper'), from: eventText, to: eventText });
+
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** own keys only: a file's "__proto__" or "constructor" is never read through the prototype */
+const own = (o: Record<string, unknown>, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
 
 function readTensor(where: string, v: unknown, t: TensorInfo, into: Float32Array): void {
   if (!isObj(v)) throw new Error(`${where}: missing tensor "${t.name}"`);
-  const shape = v.shape;
+  const shape = own(v, 'shape');
   if (!Array.isArray(shape) || shape.length !== t.shape.length || shape.some((s, i) => s !== t.shape[i]))
-    throw new Error(`${where}.${t.name}: shape ${JSON.stringify(shape)} does not match the config's model, which needs [${t.shape.join(', ')}]`);
-  const data = v.data;
+    throw new Error(`${where}.${t.name}: shape ${JSON.stringify(shape)?.slice(0, 60)} does not match the config's model, which needs [${t.shape.join(', ')}]`);
+  const data = own(v, 'data');
   if (!Array.isArray(data) || data.length !== t.size) throw new Error(`${where}.${t.name}: needs ${t.size} numbers, has ${Array.isArray(data) ? data.length : 'none'}`);
   for (let i = 0; i < t.size; i++) {
     const x = data[i];
-    if (typeof x !== 'number' || !Number.isFinite(x)) throw new Error(`${where}.${t.name}[${i}] is ${JSON.stringify(x)}, not a finite number`);
+    // float32 is what the GPU holds: 1e39 is finite in float64 but Infinity there
+    if (typeof x !== 'number' || !Number.isFinite(Math.fround(x))) throw new Error(`${where}.${t.name}[${i}] is ${JSON.stringify(x)}, not a finite float32 number`);
     into[t.offset + i] = x;
   }
 }
 
-const num = (o: Record<string, unknown>, k: string, where: string): number => {
-  const v = o[k];
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`${where}.${k} is ${JSON.stringify(v)}, not a number`);
-  return v;
-};
+/**
+ * Instrument snapshots are validated by structure only (their field list belongs to
+ * the theory instruments and grows): plain objects, arrays and strings, finite
+ * numbers (null allowed for "not measured"), bounded array lengths and depth.
+ */
+export function checkInstrumentSnapshot(where: string, x: unknown, depth = 0): void {
+  if (x === null || typeof x === 'boolean') return;
+  if (typeof x === 'number') {
+    if (!Number.isFinite(x)) throw new Error(`${where} is ${x}, not a finite number`);
+    return;
+  }
+  if (typeof x === 'string') {
+    if (x.length > 256) throw new Error(`${where} is a string of ${x.length} characters (at most 256)`);
+    return;
+  }
+  if (depth >= RUN_FILE_LIMITS.instrumentDepth) throw new Error(`${where} nests deeper than ${RUN_FILE_LIMITS.instrumentDepth} levels`);
+  if (Array.isArray(x)) {
+    if (x.length > RUN_FILE_LIMITS.instrumentArray) throw new Error(`${where} has ${x.length} entries (at most ${RUN_FILE_LIMITS.instrumentArray})`);
+    for (let i = 0; i < x.length; i++) checkInstrumentSnapshot(`${where}[${i}]`, x[i], depth + 1);
+    return;
+  }
+  if (isObj(x)) {
+    for (const k of Object.keys(x)) checkInstrumentSnapshot(`${where}.${k}`, x[k], depth + 1);
+    return;
+  }
+  throw new Error(`${where} has an unsupported value`);
+}
+
+function readList(raw: Record<string, unknown>, key: string, max: number, required: boolean): unknown[] {
+  const list = own(raw, key);
+  if (list === undefined && !required) return [];
+  if (!Array.isArray(list)) throw new Error(`run file "${key}" must be a list`);
+  if (list.length > max) throw new Error(`run file "${key}" has ${list.length} entries, more than the ${max} a run file may hold`);
+  return list;
+}
 
 export function parseRunFile(text: string): ParsedRun {
+  if (text.length > RUN_FILE_LIMITS.bytes) throw new Error(`run file is ${(text.length / 2 ** 20).toFixed(0)} MB, over the ${RUN_FILE_LIMITS.bytes / 2 ** 20} MB limit`);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new Error(`not a run file: the text is not valid JSON (${(e as Error).message})`);
+    throw new Error(`not a run file: the text is not valid JSON (${(e as Error).message})`, { cause: e });
   }
-  if (!isObj(raw) || raw.format !== RUN_FORMAT) throw new Error(`not a run file: "format" must be "${RUN_FORMAT}"`);
-  if (raw.version !== RUN_VERSION) throw new Error(`run file version ${JSON.stringify(raw.version)} is not supported (this build reads version ${RUN_VERSION})`);
-  const config = validateConfig(raw.config);
-  const step = raw.step;
-  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new Error(`run file step ${JSON.stringify(step)} must be a whole number ≥ 0`);
+  if (!isObj(raw) || own(raw, 'format') !== RUN_FORMAT) throw new Error(`not a run file: "format" must be "${RUN_FORMAT}"`);
+  if (own(raw, 'version') !== RUN_VERSION) throw new Error(`run file version ${JSON.stringify(own(raw, 'version'))} is not supported (this build reads version ${RUN_VERSION})`);
+  const config = validateConfig(own(raw, 'config'));
+  const stepR = v.safeParse(stepNum, own(raw, 'step'));
+  if (!stepR.success) throw new Error(issueText('run file step', stepR.issues));
+  const step = stepR.output;
 
   // the split must be the one this config's seed makes: otherwise "resume" would silently train on other data
   const ds = makeDataset(config);
-  const split = raw.split;
+  const split = own(raw, 'split');
   if (!isObj(split) || !Array.isArray(split.train) || !Array.isArray(split.flipped)) throw new Error('run file split must have "train" and "flipped" lists');
   const sameList = (a: unknown[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
   if (!sameList(split.train, Array.from(ds.trainIdx, (i) => ds.pairIndex[i])) || !sameList(split.flipped, Array.from(ds.flippedIdx, (i) => ds.pairIndex[i])))
@@ -151,28 +232,42 @@ export function parseRunFile(text: string): ParsedRun {
   const layout = netLayout(config);
   const P = layout.totalSize;
   const params = new Float32Array(P);
-  if (!isObj(raw.weights)) throw new Error('run file has no "weights"');
-  for (const t of layout.tensors) readTensor('weights', raw.weights[t.name], t, params);
-  const opt = raw.optimizer;
+  const weights = own(raw, 'weights');
+  if (!isObj(weights)) throw new Error('run file has no "weights"');
+  for (const t of layout.tensors) readTensor('weights', own(weights, t.name), t, params);
+  const opt = own(raw, 'optimizer');
   if (!isObj(opt)) throw new Error('run file has no "optimizer" state');
+  if (own(opt, 'name') !== config.opt) throw new Error(`run file optimizer.name ${JSON.stringify(own(opt, 'name'))?.slice(0, 40)} disagrees with config.opt "${config.opt}"`);
+  if (own(opt, 'step') !== step) throw new Error(`run file optimizer.step ${JSON.stringify(own(opt, 'step'))?.slice(0, 40)} disagrees with step ${step}`);
   const parts = { m: new Float32Array(P), v: new Float32Array(P), aux: new Float32Array(P), s: new Float32Array(P) };
   for (const [k, arr] of Object.entries(parts)) {
-    const group = opt[k];
+    const group = own(opt, k);
     if (!isObj(group)) throw new Error(`run file optimizer.${k} is missing`);
-    for (const t of layout.tensors) readTensor(`optimizer.${k}`, group[t.name], t, arr);
+    for (const t of layout.tensors) readTensor(`optimizer.${k}`, own(group, t.name), t, arr);
   }
   for (let k = 0; k < P; k++) if (parts.v[k] < 0) throw new Error('run file optimizer.v has a negative second moment');
 
-  if (!Array.isArray(raw.metrics)) throw new Error('run file "metrics" must be a list');
-  const metrics: MetricsRow[] = raw.metrics.map((r, i) => {
-    const where = `metrics[${i}]`;
-    if (!isObj(r)) throw new Error(`${where} is not an object`);
-    const opt2 = (k: string) => (r[k] === undefined || r[k] === null ? null : num(r, k, where));
-    const byTensor = r.gateOpenByTensor;
-    if (byTensor !== undefined && byTensor !== null && (!Array.isArray(byTensor) || byTensor.length !== layout.tensors.length || byTensor.some((x) => typeof x !== 'number' || !Number.isFinite(x))))
-      throw new Error(`${where}.gateOpenByTensor must list ${layout.tensors.length} numbers, one per tensor`);
-    return { step: num(r, 'step', where), trainLoss: num(r, 'trainLoss', where), trainAcc: num(r, 'trainAcc', where), testLoss: num(r, 'testLoss', where), testAcc: num(r, 'testAcc', where), flippedAcc: opt2('flippedAcc'), gateOpen: opt2('gateOpen'), gateOpenByTensor: Array.isArray(byTensor) ? (byTensor as number[]) : null };
+  const metrics: MetricsRow[] = [];
+  let lastStep = -1;
+  readList(raw, 'metrics', RUN_FILE_LIMITS.metricRows, true).forEach((row, i) => {
+    const r = v.safeParse(MetricsRowSchema, row);
+    if (!r.success) throw new Error(issueText(`metrics[${i}]`, r.issues));
+    const m = r.output;
+    if (m.step <= lastStep || m.step > step) throw new Error(`metrics[${i}].step ${m.step} must increase and be ≤ the run's step ${step}`);
+    if (m.gateOpenByTensor !== null && m.gateOpenByTensor.length !== layout.tensors.length) throw new Error(`metrics[${i}].gateOpenByTensor must list ${layout.tensors.length} numbers, one per tensor`);
+    lastStep = m.step;
+    metrics.push(m);
   });
-  const events = Array.isArray(raw.events) ? (raw.events as RunEvent[]) : [];
-  return { config, step, metrics, events, state: { step, params, ...parts }, instruments: Array.isArray(raw.instruments) ? raw.instruments : [] };
+  const events: RunEvent[] = readList(raw, 'events', RUN_FILE_LIMITS.events, false).map((e, i) => {
+    const r = v.safeParse(EventSchema, e);
+    if (!r.success) throw new Error(issueText(`events[${i}]`, r.issues));
+    if (r.output.step > step) throw new Error(`events[${i}].step ${r.output.step} is after the run's step ${step}`);
+    return r.output;
+  });
+  const instruments = readList(raw, 'instruments', RUN_FILE_LIMITS.instruments, false);
+  instruments.forEach((snap, i) => {
+    if (!isObj(snap)) throw new Error(`instruments[${i}] is not an object`);
+    checkInstrumentSnapshot(`instruments[${i}]`, snap);
+  });
+  return { config, step, metrics, events, state: { step, params, ...parts }, instruments };
 }

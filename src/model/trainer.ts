@@ -2,7 +2,7 @@
  * What every training backend offers its hosts (the worker, the CLI, tests): the
  * WGSL engine (src/engine) and the CPU reference (src/reference/trainer.ts).
  */
-import type { GateVariant, OptimizerName, RunConfig } from '../config/settings';
+import type { GateVariant, LiveKey, OptimizerName, RunConfig } from '../config/settings';
 
 /** One evaluation: full training set (its trained-on labels) and full held-out set. */
 export interface MetricsRow {
@@ -17,6 +17,16 @@ export interface MetricsRow {
   gateOpen: number | null;
   /** the same per tensor, in layout order */
   gateOpenByTensor: number[] | null;
+  /**
+   * the divergence flag of the metrics kernel: how many per-example losses and
+   * weights were not finite at this evaluation (absent when none were)
+   */
+  nonFinite?: number;
+}
+
+/** a row that says the run has diverged: the GPU's flag, or (older rows) a non-finite loss */
+export function isDiverged(r: MetricsRow): boolean {
+  return (r.nonFinite ?? 0) > 0 || !Number.isFinite(r.trainLoss) || !Number.isFinite(r.testLoss);
 }
 
 export interface BatchPosition {
@@ -50,7 +60,8 @@ export interface TrainerState {
 }
 
 /** Settings that may change while a run goes on (everything else needs a reset). */
-export type LiveSettings = Partial<Pick<RunConfig, 'gate' | 'softness' | 'opt' | 'lr' | 'wd' | 'momentum' | 'evalEvery'>>;
+/** the settings marked `live` in the table (src/config/settings.ts) */
+export type LiveSettings = Partial<Pick<RunConfig, LiveKey>>;
 
 export interface Trainer {
   readonly info: TrainerInfo;
@@ -80,6 +91,14 @@ export interface Trainer {
    */
   readGradientStats(): Promise<{ mean: Float32Array; sq: Float32Array; b: number; fresh: boolean }>;
   destroy(): void;
+  /** set when the backend's device is gone and the run must be rebuilt elsewhere (GPU only) */
+  readonly deviceLost?: boolean;
+  /** why the trainer stopped working, when it did (GPU only) */
+  readonly lostReason?: string | null;
+  /** fault injection: lose the device now, as a driver reset would (GPU only) */
+  loseDevice?(): void;
+  /** live GPU buffers held (GPU only; for the leak checks) */
+  readonly bufferCount?: number;
 }
 
 export const describeGate = (g: GateVariant, opt: OptimizerName) => (g === 'off' ? opt : `${opt}+${g}`);

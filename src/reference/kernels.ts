@@ -175,6 +175,17 @@ export function softmaxCE(logits: FloatArray, labels: Uint32Array, n: number, p:
  * shaders/metrics.wgsl: per category k, (Σ loss, Σ correct, count) over the
  * examples with category[i] = k.
  */
+/**
+ * The divergence flag of shaders/metrics.wgsl: how many per-example losses
+ * (perExample[2i]) and weights are not finite. Zero means the run is sound.
+ */
+export function nonFiniteCount(perExample: FloatArray, n: number, weights: FloatArray, nParams: number): number {
+  let bad = 0;
+  for (let i = 0; i < n; i++) if (!Number.isFinite(perExample[2 * i])) bad++;
+  for (let i = 0; i < nParams; i++) if (!Number.isFinite(weights[i])) bad++;
+  return bad;
+}
+
 export function categorySums(perExample: FloatArray, category: Uint32Array, n: number, nCat: number): Float64Array {
   const out = new Float64Array(3 * nCat);
   for (let i = 0; i < n; i++) {

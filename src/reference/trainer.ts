@@ -10,7 +10,7 @@ import { sequenceTokens, SEQ } from '../model/transformerLayout';
 import { applyLiveChange, BatchSampler, batchSize, liveResets, metricsFromSums, optimParams } from '../model/run';
 import type { BatchPosition, LiveSettings, MetricsRow, RunEvent, Trainer, TrainerInfo, TrainerState } from '../model/trainer';
 import { makeDataset, type Dataset } from '../tasks/modular';
-import { categorySums, softmaxCE } from './kernels';
+import { categorySums, nonFiniteCount, softmaxCE } from './kernels';
 import { forward, lossAndGrad } from './mlp';
 import { transformerForward, transformerLossAndGrad } from './transformer';
 import { gateUsesExactStats, newOptimState, optimApply, optimDirection, tensorMaskSums, type OptimState } from './optimizer';
@@ -118,7 +118,7 @@ export class ReferenceTrainer implements Trainer {
     const perEx = new Float64Array(2 * n);
     softmaxCE(logits, ds.labels, n, lay.p, 1, perEx, null);
     const sums = categorySums(perEx, ds.category, n, 3);
-    return metricsFromSums(this.step, sums, this.lastOpen, this.paramLayout.tensors.map((t) => t.size));
+    return metricsFromSums(this.step, sums, this.lastOpen, this.paramLayout.tensors.map((t) => t.size), nonFiniteCount(perEx, n, this.w, this.w.length));
   }
 
   evaluate(): void {

@@ -63,7 +63,7 @@ export interface InstrumentOptions {
   krylovTol: number;
 }
 
-export const DEFAULT_INSTRUMENT_OPTIONS: InstrumentOptions = { k: 16, tau: 1e-3, fullViewMax: 256, gramianMaxRows: 1024, integrator: 'flow', krylovTol: 1e-10 };
+export const DEFAULT_INSTRUMENT_OPTIONS: InstrumentOptions = { k: 16, tau: 1e-3, fullViewMax: 256, gramianMaxRows: 640, integrator: 'flow', krylovTol: 1e-10 };
 
 /** Fractions in [0, 1] (null: the vector is 0, or does not exist in this run). */
 export interface EnergySplit {
@@ -121,7 +121,7 @@ export interface GramianReadout {
    */
   odeError: number;
   odeErrorWithDecay: number;
-  /** η·λ_max(BK̃) per optimizer step on the whole training set, at this measurement */
+  /** η·λ_max(BK̃) per optimizer step on the whole training set, of the kernel held over the interval just integrated */
   stiffnessPerStep: number;
   /** K̃ products this measurement took (each one VJP and one JVP over a whole set) */
   products: number;
@@ -172,6 +172,8 @@ interface Held {
   /** K̃_QS g and J_Q(wd·w) on the whole held-out set, for the ODE check */
   drive: Float64Array;
   decay: Float64Array;
+  /** η·λ_max(BK̃) of this kernel, whole training set */
+  stiffnessPerStep: number;
 }
 
 interface Origin {
@@ -228,8 +230,8 @@ export class Instruments {
   private origin: Origin | null = null;
   private restartPending = true;
 
-  constructor(config: Pick<RunConfig, 'seed' | 'probeTrain' | 'probeTest'>, dataset: Dataset, layout: ModelLayout, options: Partial<InstrumentOptions> = {}) {
-    this.options = { ...DEFAULT_INSTRUMENT_OPTIONS, ...options };
+  constructor(config: Pick<RunConfig, 'seed' | 'probeTrain' | 'probeTest'> & Partial<Pick<RunConfig, 'integrator'>>, dataset: Dataset, layout: ModelLayout, options: Partial<InstrumentOptions> = {}) {
+    this.options = { ...DEFAULT_INSTRUMENT_OPTIONS, ...(config.integrator ? { integrator: config.integrator } : {}), ...options };
     this.layout = layout;
     const p = layout.p;
     this.probe = chooseProbe(dataset, config);
@@ -441,7 +443,8 @@ export class Instruments {
     const decay = sys.applyJQ(Float64Array.from(input.state.params, (v) => input.config.wd * v));
     const kqqMax = gram.N > 0 ? heldOutKernelMax(sys) : 0;
     const stiff = input.config.lr * stiffness(sys);
-    this.held = { lr: input.config.lr, step: input.step, sys, K, B, KQS, kqqMax, drive, decay };
+    const closed = this.held;
+    this.held = { lr: input.config.lr, step: input.step, sys, K, B, KQS, kqqMax, drive, decay, stiffnessPerStep: stiff };
     const origin = this.origin!;
     if (gram.intervals === 0) return null;
 
@@ -501,7 +504,7 @@ export class Instruments {
       predictionError: relativeError(predicted, actual),
       odeError: relativeError(origin.ode, actual),
       odeErrorWithDecay: relativeError(origin.odeDecay, actual),
-      stiffnessPerStep: stiff,
+      stiffnessPerStep: closed!.stiffnessPerStep,
       products: heldProducts + sys.products,
     };
   }

@@ -5,7 +5,8 @@
  */
 import { useEffect } from 'react';
 import { Banner } from './controls/Intro';
-import { ErrorBanner, NoWebGpuPanel } from './controls/Banners';
+import { DivergedBanner, ErrorBanner, NoWebGpuPanel, RecoveryNotice, ResumeOffer } from './controls/Banners';
+import { ViewBoundary } from './ErrorBoundary';
 import { Readouts } from './controls/Readouts';
 import { SettingsPanel } from './controls/SettingsPanel';
 import { ExportBar, PresetBar, Transport } from './controls/Transport';
@@ -31,25 +32,44 @@ export function App() {
         <Readouts />
       </header>
       <ErrorBanner />
+      <DivergedBanner />
+      <RecoveryNotice />
+      <ResumeOffer />
       <NoWebGpuPanel />
       {presenter ? (
         <div className="presenter-grid">
-          <CurvesView compact />
-          <KernelView compact />
-          <ReservoirView compact />
+          <ViewBoundary name="Curves">
+            <CurvesView compact />
+          </ViewBoundary>
+          <ViewBoundary name="Kernel">
+            <KernelView compact />
+          </ViewBoundary>
+          <ViewBoundary name="Reservoir">
+            <ReservoirView compact />
+          </ViewBoundary>
         </div>
       ) : (
         <div className="main">
           <div className="side">
             <PresetBar />
             <ExportBar />
-            <SettingsPanel />
+            <ViewBoundary name="Settings">
+              <SettingsPanel />
+            </ViewBoundary>
           </div>
           <main className="views">
-            <CurvesView />
-            <KernelView />
-            <ReservoirView />
-            <GateView />
+            <ViewBoundary name="Curves">
+              <CurvesView />
+            </ViewBoundary>
+            <ViewBoundary name="Kernel">
+              <KernelView />
+            </ViewBoundary>
+            <ViewBoundary name="Reservoir">
+              <ReservoirView />
+            </ViewBoundary>
+            <ViewBoundary name="Gate">
+              <GateView />
+            </ViewBoundary>
           </main>
         </div>
       )}

@@ -4,14 +4,14 @@
  * wait for a reset, and the controls say so.
  */
 import { presetConfig } from '../config/presets';
-import { crossCheck, type GateVariant, type RunConfig, type SettingError } from '../config/settings';
+import { crossCheck, LIVE_KEYS, type GateVariant, type RunConfig, type SettingError } from '../config/settings';
 import type { LiveSettings } from '../model/trainer';
 import { send } from './client';
 import { useLab } from './store';
 import { readUrl, writeUrl } from './url';
 
-/** settings the Trainer can change mid-run (the keys of LiveSettings) */
-export const LIVE_KEYS: ReadonlySet<string> = new Set<keyof LiveSettings>(['gate', 'softness', 'opt', 'lr', 'wd', 'momentum', 'evalEvery']);
+/** settings the Trainer can change mid-run (the keys of LiveSettings), from the settings table */
+export { LIVE_KEYS };
 
 export const SPEEDS = [1, 2, 5, 10, 20, 50, 100, 200, 500] as const;
 
@@ -53,7 +53,7 @@ export function stepOnce(): void {
 export function reset(): void {
   const s = useLab.getState();
   if (crossCheck(s.setup).length > 0) return; // the controls show why
-  useLab.setState({ applied: s.setup, playing: false, ready: false, runErrors: s.runErrors.filter((n) => !n.message.startsWith('theory')) });
+  useLab.setState({ applied: s.setup, playing: false, ready: false, diverged: null, runErrors: s.runErrors.filter((n) => n.source !== 'instruments') });
   send({ type: 'reset', config: s.setup });
 }
 
@@ -105,6 +105,22 @@ export function exportRun(): void {
 
 export async function importRunFile(file: File): Promise<void> {
   send({ type: 'import', text: await file.text() });
+}
+
+/** after divergence: the last good checkpoint, learning rate ÷ 10 */
+export function restoreLowerLr(): void {
+  useLab.setState({ diverged: null });
+  send({ type: 'restore', lrFactor: 0.1 });
+}
+
+/** fault injection for tests and demos (window.grokscope.loseDevice()) */
+export function loseDevice(): void {
+  send({ type: 'loseDevice' });
+}
+
+/** fault injection for tests and demos (window.grokscope.killInstruments()) */
+export function killInstruments(): void {
+  send({ type: 'killInstruments' });
 }
 
 export function dismissErrors(): void {

@@ -4,8 +4,9 @@
  * download.
  */
 import type { Command, WorkerEvent } from '../worker/protocol';
+import { storeAutosave } from './autosave';
 import { downloadText } from './download';
-import { applyWorkerEvent, useLab } from './store';
+import { addRunError, applyWorkerEvent } from './store';
 
 let worker: Worker | null = null;
 
@@ -18,10 +19,11 @@ export function startWorker(): void {
       downloadText(e.text, `grokscope-run-step${e.step}-${stamp}.json`, 'application/json');
       return;
     }
+    if (e.type === 'autosave') return storeAutosave(e.step, e.text);
     applyWorkerEvent(e);
   };
   worker.onerror = (ev) => {
-    useLab.setState((s) => ({ runErrors: [...s.runErrors, { id: Date.now(), message: `training worker failed: ${ev.message}` }] }));
+    addRunError(`training worker failed: ${ev.message}`, 'worker');
   };
 }
 

@@ -1,5 +1,4 @@
 /** Downloads: run files, CSV of metrics, PNG of a chart (SVG and canvas layers composited). */
-import type { MetricsRow } from '../model/trainer';
 
 export function downloadBlob(blob: Blob, filename: string): void {
   const url = URL.createObjectURL(blob);
@@ -16,18 +15,7 @@ export function downloadText(text: string, filename: string, type: string): void
   downloadBlob(new Blob([text], { type }), filename);
 }
 
-export function metricsCsv(lanes: { label: string; metrics: MetricsRow[]; tensors: string[] }[]): string {
-  const tensorCols = lanes[0]?.tensors.map((t) => `gateOpen[${t}]`) ?? [];
-  const head = ['lane', 'step', 'trainLoss', 'trainAcc', 'testLoss', 'testAcc', 'flippedAcc', 'gateOpen', ...tensorCols];
-  const lines = [head.join(',')];
-  const num = (v: number | null) => (v === null ? '' : String(v));
-  for (const l of lanes)
-    for (const r of l.metrics)
-      lines.push(
-        [JSON.stringify(l.label), r.step, r.trainLoss, r.trainAcc, r.testLoss, r.testAcc, num(r.flippedAcc), num(r.gateOpen), ...(r.gateOpenByTensor ?? tensorCols.map(() => null)).map(num)].join(','),
-      );
-  return lines.join('\n') + '\n';
-}
+export { metricsCsv } from '../model/csv';
 
 function svgImage(svg: SVGSVGElement): Promise<HTMLImageElement> {
   const clone = svg.cloneNode(true) as SVGSVGElement;

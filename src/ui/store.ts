@@ -9,8 +9,9 @@ import { defaultConfig, type GateVariant, type RunConfig, type SettingError } fr
 import type { SnrHistogram } from '../model/gate';
 import type { Variant } from '../model/variant';
 import type { BatchPosition, MetricsRow, RunEvent } from '../model/trainer';
+import { appendBounded, HISTORY_CAPS } from '../util/bounded';
 import type { InstrumentFrame } from '../worker/instrumentFrame';
-import type { Backend, LaneInfo, MaskImage, WorkerEvent } from '../worker/protocol';
+import type { Backend, ErrorSource, LaneInfo, MaskImage, WorkerEvent } from '../worker/protocol';
 
 export interface LaneView {
   info: LaneInfo;
@@ -30,8 +31,12 @@ export interface LaneView {
   snr: SnrHistogram | null;
 }
 
+/** where a notice came from: the worker's typed error sources, the page itself, or the worker dying */
+export type NoticeSource = ErrorSource | 'page' | 'worker';
+
 export interface Notice {
   id: number;
+  source: NoticeSource;
   message: string;
 }
 
@@ -63,6 +68,14 @@ export interface LabState {
   /** which lane the kernel / reservoir / gate views show (null: the gated one) */
   viewLane: number | null;
   lanes: LaneView[];
+  /** the metrics kernel flagged non-finite values: training is paused until a restore or reset */
+  diverged: { lane: number; step: number; lr: number; restoreLr: number; checkpointStep: number | null } | null;
+  /** the last recovery from a checkpoint (divergence restore, lost device), shown until dismissed */
+  recovery: { id: number; reason: 'diverged' | 'device-lost'; message: string } | null;
+  /** an autosaved run found at load, offered for resuming */
+  resumeOffer: { step: number; savedAt: number } | null;
+  /** the worker's GPU resource counts at the last (re)start, for the leak checks */
+  resources: { buffers: number; lostListeners: number } | null;
 }
 
 export const useLab = create<LabState>()(() => ({
@@ -87,11 +100,15 @@ export const useLab = create<LabState>()(() => ({
   viewLane: null,
   exactPacing: false,
   lanes: [],
+  diverged: null,
+  recovery: null,
+  resumeOffer: null,
+  resources: null,
 }));
 
 let noticeId = 0;
-export function addRunError(message: string): void {
-  useLab.setState((s) => ({ runErrors: [...s.runErrors.filter((n) => n.message !== message), { id: ++noticeId, message }] }));
+export function addRunError(message: string, source: NoticeSource = 'page'): void {
+  useLab.setState((s) => ({ runErrors: [...s.runErrors.filter((n) => n.message !== message), { id: ++noticeId, source, message }].slice(-20) }));
 }
 
 /** older frames keep only what the time-series charts read */
@@ -105,10 +122,11 @@ export function applyWorkerEvent(e: WorkerEvent): void {
     case 'ready':
       useLab.setState({
         ready: true,
+        resources: e.resources,
         backend: e.backend,
         adapter: e.adapter,
         gpuMissing: e.gpuMissing,
-        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, batch: null, metrics: e.history[i] ?? [], events: [], frames: [], instrumentSkips: 0, masks: null, snr: null })),
+        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, batch: null, metrics: appendBounded([], e.history[i] ?? [], HISTORY_CAPS.metrics), events: [], frames: [], instrumentSkips: 0, masks: null, snr: null })),
       });
       return;
     case 'snapshot':
@@ -122,7 +140,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
           if (frames.length > 0) frames[frames.length - 1] = stripHeavy(frames[frames.length - 1]);
           // a re-measurement at the same step (reset to 0) replaces the old one
           while (frames.length > 0 && frames[frames.length - 1].step >= e.instruments.step) frames.pop();
-          frames.push(e.instruments);
+          frames = appendBounded(frames, [e.instruments], HISTORY_CAPS.frames);
         }
         lanes[e.lane] = {
           ...old,
@@ -131,8 +149,8 @@ export function applyWorkerEvent(e: WorkerEvent): void {
           batch: e.batch,
           // keep references when nothing changed, so views that select them skip a render
           config: JSON.stringify(old.config) === JSON.stringify(e.config) ? old.config : e.config,
-          events: e.events.length === old.events.length ? old.events : e.events,
-          metrics: e.metrics.length > 0 ? [...old.metrics, ...e.metrics] : old.metrics,
+          events: e.events.length === old.events.length ? old.events : e.events.slice(-HISTORY_CAPS.events),
+          metrics: e.metrics.length > 0 ? appendBounded(old.metrics, e.metrics, HISTORY_CAPS.metrics) : old.metrics,
           frames,
           instrumentSkips: e.instrumentSkips,
           masks: e.masks ?? (e.config.gate === 'off' ? null : old.masks),
@@ -142,14 +160,24 @@ export function applyWorkerEvent(e: WorkerEvent): void {
       });
       return;
     case 'error':
-      addRunError(e.source === 'import' ? `Could not load the run file: ${e.message}` : e.message);
+      addRunError(e.source === 'import' ? `Could not load the run file: ${e.message}` : e.message, e.source);
       if (e.source === 'train') useLab.setState({ playing: false });
       return;
     case 'imported':
-      useLab.setState((s) => ({ setup: e.config, applied: e.config, compare: false, preset: null, runErrors: s.runErrors.filter((n) => !n.message.startsWith('Could not load')) }));
+      useLab.setState((s) => ({ setup: e.config, applied: e.config, compare: false, preset: null, runErrors: s.runErrors.filter((n) => n.source !== 'import') }));
+      return;
+    case 'diverged':
+      useLab.setState({
+        playing: false,
+        diverged: { lane: e.lane, step: e.step, lr: e.lr, restoreLr: e.restoreLr, checkpointStep: e.checkpointStep },
+      });
+      return;
+    case 'restored':
+      useLab.setState({ diverged: null, setup: e.config, applied: e.config, recovery: { id: ++noticeId, reason: e.reason, message: e.message } });
       return;
     case 'exported':
-      return; // handled by the client (download)
+    case 'autosave':
+      return; // handled by the client (download, IndexedDB)
   }
 }
 

@@ -2,51 +2,58 @@
 /**
  * The theory instruments in their own worker, so a measurement (hundreds of ms to
  * seconds of float64 linear algebra) never stalls the training loop. Spawned by
- * the training worker, one Instruments per lane; requests are answered in order.
+ * the training worker, one Instruments per lane, exposed through comlink
+ * (./instrumentHost.ts holds the other end, with timeouts and restarts).
  * The kernel blocks K, K̃, K_QS are computed on this worker's own WebGPU device
  * (GpuKernelBlocks); without an adapter the same measurement runs all on the CPU.
  */
+import * as Comlink from 'comlink';
 import { browserGpuContext } from '../engine/create';
 import { browserShaderSources } from '../engine/browserShaders';
-import type { GpuContext } from '../engine/device';
 import { GpuKernelBlocks } from '../engine/probeKernel';
 import { makeDataset } from '../tasks/modular';
 import { modelLayout } from '../model/layout';
-import { Instruments } from '../theory/instruments';
-import type { InstrumentRequest, InstrumentReply } from './instrumentHost';
+import { Instruments, type InstrumentInput, type InstrumentSnapshot } from '../theory/instruments';
+import type { RunConfig } from '../config/settings';
 
-const scope = self as unknown as DedicatedWorkerGlobalScope;
 const byLane = new Map<number, { inst: Instruments; blocks: GpuKernelBlocks | null }>();
-let gpu: Promise<GpuContext | null> | null = null;
-let queue: Promise<void> = Promise.resolve();
+let queue: Promise<unknown> = Promise.resolve();
 
-async function handle(req: InstrumentRequest): Promise<void> {
-  try {
-    if (req.type === 'init') {
-      const layout = modelLayout(req.config);
-      gpu ??= browserGpuContext().catch(() => null);
-      const ctx = await gpu;
-      byLane.get(req.lane)?.blocks?.destroy();
-      byLane.set(req.lane, { inst: new Instruments(req.config, makeDataset(req.config), layout), blocks: ctx ? new GpuKernelBlocks(ctx, browserShaderSources(), layout) : null });
-      return;
-    }
-    if (req.type === 'dispose') {
-      byLane.get(req.lane)?.blocks?.destroy();
-      byLane.delete(req.lane);
-      return;
-    }
-    const lane = byLane.get(req.lane);
-    if (!lane) throw new Error(`no instruments for lane ${req.lane}`);
-    if (req.type === 'restart') return lane.inst.restartGramian();
-    const snapshot = lane.blocks ? await lane.inst.measureAsync(req.input, lane.blocks.compute) : lane.inst.measure(req.input);
-    scope.postMessage({ type: 'snapshot', id: req.id, snapshot } satisfies InstrumentReply);
-  } catch (err) {
-    const id = req.type === 'measure' ? req.id : -1;
-    scope.postMessage({ type: 'error', id, message: err instanceof Error ? err.message : String(err) } satisfies InstrumentReply);
-  }
+/** measurements are async (GPU readback): chained, so they run one at a time in request order */
+function serial<T>(fn: () => Promise<T> | T): Promise<T> {
+  const next = queue.then(fn, fn);
+  queue = next.catch(() => undefined);
+  return next;
 }
 
-// measurements are async (GPU readback): chain them so replies keep the request order
-scope.onmessage = (ev: MessageEvent<InstrumentRequest>) => {
-  queue = queue.then(() => handle(ev.data));
+const api = {
+  init(lane: number, config: RunConfig): Promise<void> {
+    return serial(async () => {
+      const layout = modelLayout(config);
+      // not cached here: browserGpuContext forgets a lost device, so a reset after a loss gets a fresh one
+      const ctx = await browserGpuContext().catch(() => null);
+      byLane.get(lane)?.blocks?.destroy();
+      byLane.set(lane, { inst: new Instruments(config, makeDataset(config), layout), blocks: ctx ? new GpuKernelBlocks(ctx, browserShaderSources(), layout) : null });
+    });
+  },
+  measure(lane: number, input: InstrumentInput): Promise<InstrumentSnapshot> {
+    return serial(async () => {
+      const l = byLane.get(lane);
+      if (!l) throw new Error(`no instruments for lane ${lane}`);
+      return l.blocks ? l.inst.measureAsync(input, l.blocks.compute) : l.inst.measure(input);
+    });
+  },
+  restart(lane: number): Promise<void> {
+    return serial(() => byLane.get(lane)?.inst.restartGramian());
+  },
+  dispose(lane: number): Promise<void> {
+    return serial(() => {
+      byLane.get(lane)?.blocks?.destroy();
+      byLane.delete(lane);
+    });
+  },
 };
+
+export type InstrumentApi = typeof api;
+
+Comlink.expose(api);

@@ -6,8 +6,10 @@ import type { RunConfig } from '../config/settings';
 import { snrHistogram, type SnrHistogram } from '../model/gate';
 import { netLayout, type NetLayout } from '../model/arch';
 import { gateUsesExactStats } from '../model/rules';
-import type { MetricsRow, RunEvent, Trainer } from '../model/trainer';
+import { isDiverged, type MetricsRow, type RunEvent, type Trainer } from '../model/trainer';
 import { makeDataset, type Dataset } from '../tasks/modular';
+import { RUN_FILE_LIMITS } from '../model/runfile';
+import { appendBounded } from '../util/bounded';
 import type { Measurer } from './measure';
 import type { LaneInfo, MaskImage } from './protocol';
 
@@ -72,11 +74,22 @@ export class Lane {
     }
   }
 
-  /** moves newly arrived metric rows into the history */
+  /** step of the first row the metrics kernel flagged as non-finite (null: healthy) */
+  divergedAt: number | null = null;
+  /** newest step whose row was finite: checkpoints up to it are known good */
+  lastGoodStep = 0;
+
+  /** moves newly arrived metric rows into the history, watching the divergence flag */
   drain(): void {
     const rows = this.trainer.drainMetrics();
     if (rows.length === 0) return;
+    for (const r of rows) {
+      if (isDiverged(r)) this.divergedAt ??= r.step;
+      else if (this.divergedAt === null) this.lastGoodStep = r.step;
+    }
     this.metrics.push(...rows);
+    // the run file's cap: an hour at evalEvery 1 thins its oldest rows instead of growing
+    if (this.metrics.length > RUN_FILE_LIMITS.metricRows) this.metrics = appendBounded(this.metrics, [], RUN_FILE_LIMITS.metricRows);
     this.unsent.push(...rows);
   }
 

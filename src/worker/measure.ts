@@ -14,7 +14,7 @@
 import type { RunConfig } from '../config/settings';
 import { readInstrumentState, type Trainer, type TrainerState } from '../model/trainer';
 import type { InstrumentSnapshot } from '../theory/instruments';
-import { createInstrumentHost, type InstrumentHost } from './instrumentHost';
+import { createInstrumentHost, InstrumentWorkerError, type InstrumentHost } from './instrumentHost';
 
 /** snapshots kept for the run file; beyond this, every other old one is dropped */
 const HISTORY_MAX = 2000;
@@ -29,6 +29,8 @@ export class Measurer {
   /** multiples of r passed over because the previous measurement was still running */
   skipped = 0;
   error: string | null = null;
+  /** the error was the instruments worker dying or hanging (it is replaced on the next call) */
+  workerDied = false;
 
   constructor(
     config: RunConfig,
@@ -66,6 +68,7 @@ export class Measurer {
       })
       .catch((err: unknown) => {
         this.error = err instanceof Error ? err.message : String(err);
+        this.workerDied = err instanceof InstrumentWorkerError;
       })
       .finally(() => {
         this.running = null;

@@ -7,11 +7,13 @@
  * re-checks `generation` so a reset or import mid-tick abandons the old run.
  */
 import type { RunConfig } from '../config/settings';
-import type { LiveSettings } from '../model/trainer';
+import type { LiveSettings, MetricsRow, RunEvent, TrainerState } from '../model/trainer';
 import type { Variant } from '../model/variant';
+import { gpuResources } from '../engine/resources';
 import { createTrainer } from './backend';
 import { Lane } from './lane';
 import { laneConfigs } from './lanes';
+import { killInstrumentWorker } from './instrumentHost';
 import { createMeasurer } from './measure';
 import type { Command, WorkerEvent } from './protocol';
 import { exportRun, importRun } from './runfile';
@@ -20,6 +22,19 @@ import { exportRun, importRun } from './runfile';
 const CPU_TICK_BUDGET_MS = 40;
 /** snapshots are posted at most this often while playing (ms) */
 const POST_PERIOD_MS = 50;
+/** an in-memory checkpoint (weights + optimizer state of every lane) at most this often while training (ms) */
+const CHECKPOINT_PERIOD_MS = 2000;
+/** checkpoints kept: the newest known-good one is what divergence and device loss restore */
+const CHECKPOINTS_KEPT = 3;
+/** device losses recovered in a row before the run gives up on the GPU (then: CPU reference) */
+const MAX_RECOVERIES = 3;
+
+/** every lane of a run at one step: what a restore needs to continue exactly there */
+export interface Checkpoint {
+  step: number;
+  config: RunConfig;
+  lanes: { state: TrainerState; metrics: MetricsRow[]; events: RunEvent[] }[];
+}
 
 export type Post = (e: WorkerEvent, transfer?: Transferable[]) => void;
 
@@ -40,6 +55,14 @@ export class Runner {
   private cpuMsPerStep = 1;
   /** true: training waits for each measurement (every multiple of r is measured) */
   private exactPacing = false;
+  /** newest last; at most CHECKPOINTS_KEPT */
+  private checkpoints: Checkpoint[] = [];
+  private lastCheckpointAt = 0;
+  private checkpointing = false;
+  /** device losses recovered since the last healthy checkpoint */
+  private recoveries = 0;
+  /** the run is paused because a lane diverged; cleared by a restore or reset */
+  private divergedStep: number | null = null;
 
   constructor(private readonly post: Post) {}
 
@@ -89,11 +112,175 @@ export class Runner {
         return;
       case 'restartGramian':
         return this.lanes.forEach((l) => l.measurer?.restartGramian());
+      case 'restore':
+        return this.restore(cmd.lrFactor);
+      case 'loseDevice':
+        return this.loseDevice();
+      case 'autosave':
+        return this.autosave();
+      case 'killInstruments':
+        if (!killInstrumentWorker()) throw new Error('no instruments worker is running');
+        return;
     }
   }
 
-  private async start(config: RunConfig, restore?: (lane: Lane) => void): Promise<void> {
+  // ---------- checkpoints, divergence, device loss ----------
+
+  /**
+   * Every CHECKPOINT_PERIOD_MS, the state of every lane at one step, kept in memory.
+   * The readback runs beside training (no wait in the tick); a checkpoint is used
+   * only when a finite metrics row at or after its step vouches for it.
+   */
+  private maybeCheckpoint(gen: number): void {
+    const now = performance.now();
+    if (this.checkpointing || now - this.lastCheckpointAt < CHECKPOINT_PERIOD_MS || this.lanes.some((l) => l.divergedAt !== null)) return;
+    this.checkpointing = true;
+    this.lastCheckpointAt = now;
+    const lanes = this.lanes;
+    const config = this.config ?? lanes[0].config;
+    const step = lanes[0].trainer.step;
+    Promise.all(lanes.map((l) => l.trainer.readState()))
+      .then((states) => {
+        if (gen !== this.generation) return;
+        this.checkpoints.push({
+          step,
+          config,
+          lanes: lanes.map((l, i) => ({ state: states[i], metrics: l.metrics.filter((r) => r.step <= step), events: l.events.filter((e) => e.step <= step) })),
+        });
+        if (this.checkpoints.length > CHECKPOINTS_KEPT) this.checkpoints.shift();
+      })
+      .catch(() => undefined) // a failed readback (device loss) is handled by the tick that sees it
+      .finally(() => {
+        this.checkpointing = false;
+      });
+  }
+
+  /** the newest checkpoint that every lane's finite metrics vouch for (at most `before`) */
+  private goodCheckpoint(before = Infinity): Checkpoint | null {
+    const good = Math.min(...this.lanes.map((l) => l.lastGoodStep), before);
+    for (let i = this.checkpoints.length - 1; i >= 0; i--) if (this.checkpoints[i].step <= good) return this.checkpoints[i];
+    return null;
+  }
+
+  /** the metrics kernel flagged a non-finite loss or weight: pause, and say so once */
+  private checkDivergence(): boolean {
+    if (this.divergedStep !== null) return false;
+    const bad = this.lanes.find((l) => l.divergedAt !== null);
+    if (!bad) return false;
+    this.divergedStep = bad.divergedAt;
+    this.playing = false;
+    this.pendingSteps = 0;
+    const cp = this.goodCheckpoint(bad.divergedAt! - 1);
+    this.post({ type: 'diverged', lane: bad.index, step: bad.divergedAt!, lr: bad.config.lr, restoreLr: this.restoreLr(0.1), checkpointStep: cp?.step ?? null });
+    this.postAll();
+    return true;
+  }
+
+  /**
+   * The learning rate a restore uses: lrFactor × the smaller of the rate at the
+   * checkpoint and the rate in force when the run diverged — so a live jump to a
+   * huge lr goes back below the rate that was still training well, and a run that
+   * diverged from the start steps down by lrFactor per click.
+   */
+  private restoreLr(lrFactor: number): number {
+    const cp = this.goodCheckpoint((this.divergedStep ?? Infinity) - 1);
+    const now = this.config?.lr ?? this.lanes[0].config.lr;
+    return Math.fround(lrFactor * Math.min(now, cp?.config.lr ?? now));
+  }
+
+  /** one click after divergence: the last good checkpoint, with the learning rate × lrFactor */
+  private async restore(lrFactor: number): Promise<void> {
+    const from = this.divergedStep ?? Infinity;
+    const cp = this.goodCheckpoint(from - 1);
+    const base = cp?.config ?? this.config ?? this.lanes[0].config;
+    const lr = this.restoreLr(lrFactor);
+    const config = { ...base, lr };
+    const step = cp?.step ?? 0;
+    await this.start(
+      config,
+      cp
+        ? (l) => {
+            const saved = cp.lanes[l.index];
+            l.trainer.loadState(saved.state);
+            l.metrics = saved.metrics.slice();
+            l.lastGoodStep = cp.step;
+            l.priorEvents = [...saved.events, { step: cp.step, kind: 'hyper', from: `lr=${base.lr}`, to: `lr=${lr}` }];
+            l.resetRate();
+          }
+        : undefined,
+      true,
+    );
+    this.checkpoints = this.checkpoints.filter((c) => c.step <= step);
+    this.post({ type: 'restored', step, config, reason: 'diverged', message: `restored step ${step} with learning rate ${lr} (was ${base.lr})` });
+  }
+
+  /** true when the failure was the device going away (the trainer says so, or its lost promise resolves soon) */
+  private async deviceWasLost(): Promise<boolean> {
+    for (let i = 0; i < 5 && !this.lanes.some((l) => l.trainer.deviceLost); i++) await new Promise((r) => setTimeout(r, 50));
+    return this.lanes.some((l) => l.trainer.deviceLost);
+  }
+
+  /**
+   * Device loss: a fresh device (or the CPU reference when none can be had),
+   * pipelines and buffers rebuilt by start(), the newest good checkpoint loaded,
+   * and training continues if it was playing.
+   */
+  private async recover(err: unknown): Promise<void> {
+    const reason = this.lanes.find((l) => l.trainer.lostReason)?.trainer.lostReason ?? (err instanceof Error ? err.message : String(err));
+    const wasPlaying = this.playing;
+    const cp = this.goodCheckpoint();
+    const config = cp?.config ?? this.config ?? this.lanes[0].config;
+    if (++this.recoveries > MAX_RECOVERIES) this.forceCpu = `the GPU device was lost ${MAX_RECOVERIES} times in a row (${reason})`;
+    this.playing = false;
+    await this.start(
+      config,
+      cp
+        ? (l) => {
+            const saved = cp.lanes[l.index];
+            l.trainer.loadState(saved.state);
+            l.metrics = saved.metrics.slice();
+            l.lastGoodStep = cp.step;
+            l.priorEvents = saved.events.slice();
+            l.resetRate();
+          }
+        : undefined,
+      true,
+    );
+    const step = cp?.step ?? 0;
+    this.post({ type: 'restored', step, config, reason: 'device-lost', message: `${reason} — rebuilt on ${this.lanes[0]?.trainer.info.adapter ?? 'a new device'} and resumed from the checkpoint at step ${step}` });
+    if (wasPlaying) {
+      this.playing = true;
+      this.postAll();
+      this.schedule();
+    }
+  }
+
+  /** fault injection (tests, demos): lose the GPU device as a driver reset would */
+  private loseDevice(): void {
+    const t = this.lanes[0]?.trainer;
+    if (!t?.loseDevice) throw new Error('no GPU device to lose: this run uses the CPU reference');
+    t.loseDevice();
+  }
+
+  /** autosave: the run file of lane 0, unless there is nothing worth keeping (compare mode, a diverged run) */
+  private async autosave(): Promise<void> {
+    const l = this.lanes[0];
+    if (!l || this.compare || this.divergedStep !== null || l.trainer.step === 0) return;
+    await l.settle();
+    l.drain();
+    if (l.divergedAt !== null) return;
+    const text = await exportRun(l);
+    this.post({ type: 'autosave', step: l.trainer.step, text });
+  }
+
+  private async start(config: RunConfig, restore?: (lane: Lane) => void, keepCheckpoints = false): Promise<void> {
     const gen = ++this.generation;
+    this.divergedStep = null;
+    if (!keepCheckpoints) {
+      this.checkpoints = [];
+      this.recoveries = 0;
+    }
+    this.lastCheckpointAt = performance.now();
     // a tick of the old run may still be awaiting: it sees the new generation and bows out
     this.ticking = false;
     this.pendingSteps = 0;
@@ -119,7 +306,7 @@ export class Runner {
     }
     this.lanes = lanes;
     const t = lanes[0].trainer;
-    this.post({ type: 'ready', backend: t.info.backend, adapter: t.info.adapter, gpuMissing, lanes: lanes.map((l) => l.info()), step: t.step, history: lanes.map((l) => l.metrics) });
+    this.post({ type: 'ready', backend: t.info.backend, adapter: t.info.adapter, gpuMissing, lanes: lanes.map((l) => l.info()), step: t.step, history: lanes.map((l) => l.metrics), resources: { ...gpuResources } });
     // the step-0 point of the curves; the first measurement (the instruments' K₀) starts here
     if (t.step === 0) lanes.forEach((l) => l.trainer.evaluate());
     for (const l of lanes) await this.begin(l, gen);
@@ -150,7 +337,12 @@ export class Runner {
   private schedule(): void {
     if (this.ticking || this.lanes.length === 0 || !(this.playing || this.pendingSteps > 0)) return;
     this.ticking = true;
-    setTimeout(() => void this.tick(), 0);
+    const gen = this.generation;
+    // a tick queued before a reset must not touch the new (or the emptied) lanes
+    setTimeout(() => {
+      if (gen === this.generation && this.lanes.length > 0) void this.tick();
+      else if (gen === this.generation) this.ticking = false;
+    }, 0);
   }
 
   private async tick(): Promise<void> {
@@ -168,6 +360,8 @@ export class Runner {
         l.drain();
         l.maybeReadMask();
       }
+      if (this.checkDivergence()) return;
+      this.maybeCheckpoint(gen);
       const now = performance.now();
       const idle = !this.playing && this.pendingSteps === 0;
       if (idle || now - this.lastPost >= POST_PERIOD_MS) this.postAll();
@@ -180,6 +374,11 @@ export class Runner {
       }
     } catch (err) {
       if (gen !== this.generation) return;
+      if (await this.deviceWasLost()) {
+        // recover() starts a new generation: this tick's finally must not reschedule the old one
+        void this.recover(err);
+        return;
+      }
       this.playing = false;
       this.pendingSteps = 0;
       this.post({ type: 'error', source: 'train', message: err instanceof Error ? err.message : String(err) });
@@ -272,7 +471,13 @@ export class Runner {
         config: l.config,
       });
       l.masks = null;
-      if (l.measurer?.error) this.instrumentsFailed(l, l.measurer.error);
+      const m = l.measurer;
+      if (m?.error && m.workerDied) {
+        // a dead or hung instruments worker is replaced on the next call: say so and keep measuring
+        this.post({ type: 'error', source: 'instruments', message: `theory instruments: ${m.error}; a fresh worker takes over from the next measurement (its rotation and W restart there)` });
+        m.error = null;
+        m.workerDied = false;
+      } else if (m?.error) this.instrumentsFailed(l, m.error);
     }
   }
 

@@ -24,12 +24,15 @@ export class CategoryMetrics implements LayerModule {
     perEx: GPUBuffer,
     category: GPUBuffer,
     history: GPUBuffer,
+    weights: GPUBuffer,
+    nParams: number,
   ) {
-    const partials = arena.f32(LANES * 9, 'metric partials');
-    const s0 = arena.u32Slot([n, 0, 0, 0]);
+    // 9 category sums and the non-finite count (losses and weights: the divergence flag) per lane
+    const partials = arena.f32(LANES * 10, 'metric partials');
+    const s0 = arena.u32Slot([n, nParams, 0, 0]);
     this.rowSlot = arena.slot();
     this.dispatches = [
-      arena.bind('metricsPartial', { M0: s0, perEx: whole(perEx), category: whole(category), partials: whole(partials) }, 1),
+      arena.bind('metricsPartial', { M0: s0, perEx: whole(perEx), category: whole(category), partials: whole(partials), weights: whole(weights) }, 1),
       arena.bind('metricsFinish', { M1: { buffer: arena.uniform, offset: this.rowSlot, size: 16 }, partialsIn: whole(partials), history: whole(history) }, 1),
     ];
   }

@@ -4,24 +4,13 @@
  * and help from the table. Live settings apply at once; the rest are marked
  * "needs reset" until the run restarts.
  */
-import { useEffect, useState } from 'react';
-import { crossCheck, parseSettingValue, SETTINGS, toFlat, type SettingSpec } from '../../config/settings';
+import { useState } from 'react';
+import { crossCheck, parseSettingValue, rangeText, SETTING_GROUPS, SETTINGS, toFlat, type SettingSpec } from '../../config/settings';
 import { changeSetting, LIVE_KEYS, reset } from '../actions';
 import { useLab } from '../store';
 
-/** display groups; any setting not named here lands in "More", so the table stays the source */
-const GROUPS: [string, string[]][] = [
-  ['Task', ['task', 'p', 'train', 'noise']],
-  ['Model', ['embed', 'width', 'depth', 'act']],
-  ['Optimizer', ['opt', 'lr', 'wd', 'momentum', 'batch', 'beta1', 'beta2', 'eps']],
-  ['Gate', ['gate', 'softness']],
-  ['Run', ['seed', 'evalEvery']],
-  ['Instruments', ['instrumentEvery', 'probeTrain', 'probeTest']],
-];
-
 function rangeHint(spec: SettingSpec): string {
-  if (spec.kind === 'enum') return spec.values.join(' | ');
-  return `${spec.minExclusive ? '(' : '['}${spec.min}, ${spec.max}${spec.maxExclusive ? ')' : ']'}${spec.kind === 'int' ? ' integer' : ''}`;
+  return spec.kind === 'enum' ? spec.values.join(' | ') : `${rangeText(spec)}${spec.kind === 'int' ? ' integer' : ''}`;
 }
 
 export function SettingsPanel() {
@@ -31,10 +20,8 @@ export function SettingsPanel() {
   const appliedFlat = toFlat(applied);
   const cross = crossCheck(setup);
   const pending = SETTINGS.filter((s) => !LIVE_KEYS.has(s.key) && flat[s.key] !== appliedFlat[s.key]).map((s) => s.key);
-  const named = new Set(GROUPS.flatMap(([, keys]) => keys));
-  const groups: [string, SettingSpec[]][] = GROUPS.map(([title, keys]) => [title, keys.map((k) => SETTINGS.find((s) => s.key === k)).filter((s): s is SettingSpec => !!s)]);
-  const rest = SETTINGS.filter((s) => !named.has(s.key));
-  if (rest.length) groups.push(['More', rest]);
+  // display groups come from the table's entries, in the table's group order
+  const groups: [string, SettingSpec[]][] = SETTING_GROUPS.map((g) => [g, SETTINGS.filter((s) => s.group === g)]);
 
   return (
     <aside className="settings" aria-label="settings">
@@ -54,7 +41,9 @@ export function SettingsPanel() {
           <legend>{title}</legend>
           {specs.map((spec) => (
             <Field
-              key={spec.key}
+              // keyed by the value too: a value changed elsewhere (preset, import, restore) remounts
+              // the field with fresh text instead of syncing state in an effect
+              key={`${spec.key}=${flat[spec.key]}`}
               spec={spec}
               value={flat[spec.key]}
               pending={pending.includes(spec.key)}
@@ -70,10 +59,6 @@ export function SettingsPanel() {
 function Field({ spec, value, pending, crossError }: { spec: SettingSpec; value: number | string; pending: boolean; crossError?: string }) {
   const [text, setText] = useState(String(value));
   const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    setText(String(value));
-    setError(null);
-  }, [value]);
   const live = LIVE_KEYS.has(spec.key);
   const commit = (raw: string) => {
     const r = parseSettingValue(spec, raw);
@@ -107,7 +92,10 @@ function Field({ spec, value, pending, crossError }: { spec: SettingSpec; value:
           onBlur={() => commit(text)}
           onKeyDown={(e) => {
             if (e.key === 'Enter') commit(text);
-            if (e.key === 'Escape') (setText(String(value)), setError(null));
+            if (e.key === 'Escape') {
+              setText(String(value));
+              setError(null);
+            }
           }}
         />
       )}

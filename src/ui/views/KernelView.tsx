@@ -12,6 +12,7 @@ import { magnitudeColor, OKABE_ITO, seriesColor } from '../charts/theme';
 import { thin } from '../grok';
 import { useLab, useViewLane } from '../store';
 import { InstrumentCost, LanePicker, WaitingForInstruments } from './common';
+import type { InstrumentFrame } from '../../worker/instrumentFrame';
 
 const SPECTRUM_LINES = 8;
 const DEG = 180 / Math.PI;
@@ -24,11 +25,14 @@ const SPECTRA = {
 } as const;
 type SpectrumKey = keyof typeof SPECTRA;
 
+/** one empty list for every render before the first measurement (a fresh [] would re-run the memos) */
+const NO_FRAMES: readonly InstrumentFrame[] = [];
+
 export function KernelView({ compact = false }: { compact?: boolean }) {
   const lane = useViewLane();
   const logStep = useLab((s) => s.logStep);
   const [which, setWhich] = useState<SpectrumKey>('K');
-  const frames = lane?.frames ?? [];
+  const frames = lane?.frames ?? NO_FRAMES;
   const latest = frames[frames.length - 1];
 
   const { spectrum, rotation, rotationDomain } = useMemo(() => {

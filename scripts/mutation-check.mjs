@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+/**
+ * Mutation check for the theory instruments (issue: tests must fail when the wiring is
+ * wrong). Each mutation is a plausible slip in src/theory — h = η instead of η·r, a
+ * dropped 1/n in g or in B, a flipped sign of g, the eNTK K in place of K̃, a threshold
+ * under a square root, the discrete integrator's Σq^{2k} written Σq^k. For each one the
+ * file is patched in place, the theory tests run, and the file is restored; the check
+ * passes only if every mutation makes the suite fail. A pattern that no longer matches
+ * exactly once is itself a failure, so the check cannot go quietly stale.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+// the fast theory tests: the independent dense computation and the Gramian's closed forms
+const TESTS = ['test/theory-independent.test.ts', 'test/theory-gramian.test.ts'];
+const MUTATIONS = [
+  {
+    name: 'h = η instead of η·r (interval length ignores the steps held)',
+    edits: [
+      ['src/theory/instruments.ts', 'gram.advance(held.lr, steps,', 'gram.advance(held.lr, 1,'],
+      ['src/theory/instruments.ts', 't?.advance(held.sys, held.lr, steps,', 't?.advance(held.sys, held.lr, 1,'],
+    ],
+  },
+  {
+    name: '1/n dropped from g',
+    edits: [
+      ['src/theory/outputSystem.ts', 'crossEntropyGradient(this.U, loss.labels, train.m, p, nScale)', 'crossEntropyGradient(this.U, loss.labels, train.m, p, 1)'],
+      ['src/theory/instruments.ts', 'crossEntropyGradient(SG.logits, this.gSet.labels, mG, p, nTrain)', 'crossEntropyGradient(SG.logits, this.gSet.labels, mG, p, 1)'],
+    ],
+  },
+  {
+    name: '1/n dropped from B',
+    edits: [
+      ['src/theory/outputSystem.ts', 'crossEntropyHessian(this.U, train.m, p, nScale)', 'crossEntropyHessian(this.U, train.m, p, 1)'],
+      ['src/theory/instruments.ts', 'crossEntropyHessian(SG.logits, mG, p, nTrain)', 'crossEntropyHessian(SG.logits, mG, p, 1)'],
+    ],
+  },
+  { name: 'sign of g flipped', edits: [['src/theory/instruments.ts', 'new TrackedVector(sys.g, sys, true)', 'new TrackedVector(sys.g.map((v) => -v), sys, true)']] },
+  { name: 'the Gramian built on K instead of K̃ (ω dropped)', edits: [['src/theory/outputSystem.ts', 'for (let k = 0; k < grad.length; k++) grad[k] *= this.omega[k];', '']] },
+  {
+    name: 'thresholds under a square root (τ → √τ, 1 − e⁻² → √(1 − e⁻²))',
+    edits: [
+      ['src/theory/instruments.ts', 'o.tau * gram.firstMax', 'Math.sqrt(o.tau) * gram.firstMax'],
+      ['src/theory/channel.ts', 'export const DECAYED_LEVEL = 1 - Math.exp(-2);', 'export const DECAYED_LEVEL = Math.sqrt(1 - Math.exp(-2));'],
+    ],
+  },
+  { name: 'discrete integrator: Σ q^k in place of Σ q^{2k} for W', edits: [['src/theory/gramian.ts', 'phi += eta * qk * qk;', 'phi += eta * qk;']] },
+];
+
+function patch(file, from, to) {
+  const text = readFileSync(file, 'utf8');
+  const count = text.split(from).length - 1;
+  if (count !== 1) throw new Error(`mutation pattern matches ${count} times in ${file}: ${from}`);
+  writeFileSync(file, text.replace(from, to));
+  return text;
+}
+
+// a killed run (timeout, Ctrl-C) must not leave a mutated source behind
+let originals = new Map();
+const restore = () => {
+  for (const [file, text] of originals) writeFileSync(file, text);
+  originals = new Map();
+};
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
+  process.on(sig, () => {
+    restore();
+    process.exit(130);
+  });
+
+let survived = 0;
+for (const m of MUTATIONS) {
+  originals = new Map();
+  try {
+    for (const [file, from, to] of m.edits) {
+      const before = patch(file, from, to);
+      if (!originals.has(file)) originals.set(file, before);
+    }
+    let failed = false;
+    try {
+      execFileSync('npx', ['vitest', 'run', '--reporter=dot', ...TESTS], { stdio: 'pipe', killSignal: 'SIGKILL' });
+    } catch {
+      failed = true;
+    }
+    console.log(`${failed ? 'killed  ' : 'SURVIVED'}  ${m.name}`);
+    if (!failed) survived++;
+  } finally {
+    restore();
+  }
+}
+console.log(survived === 0 ? `mutation check: all ${MUTATIONS.length} mutations caught` : `mutation check: ${survived} of ${MUTATIONS.length} mutations survived`);
+process.exit(survived === 0 ? 0 : 1);

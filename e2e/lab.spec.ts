@@ -172,6 +172,7 @@ test('presenter mode fits 1280×720 without scrollbars', async ({ page }) => {
   await expect(page.locator('.app.presenter')).toBeVisible();
   await expect(page.getByTestId('kernel-view')).toBeVisible();
   await expect(page.getByTestId('reservoir-view')).toBeVisible();
+  await expect(page.getByTestId('fourier-view')).toBeVisible();
   await page.waitForTimeout(4000);
   const m = await page.evaluate(() => ({
     sh: document.documentElement.scrollHeight,

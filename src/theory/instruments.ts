@@ -58,12 +58,14 @@ export interface InstrumentOptions {
    * always whole-set and matrix-free.
    */
   gramianMaxRows: number;
+  /** rows of that sub-probe (smaller than the whole-set cap: it is an approximation, and the lab pays for it every r steps) */
+  gramianProbeRows: number;
   integrator: Integrator;
   /** Lanczos tolerance of the flow integrator's matrix functions (relative) */
   krylovTol: number;
 }
 
-export const DEFAULT_INSTRUMENT_OPTIONS: InstrumentOptions = { k: 16, tau: 1e-3, fullViewMax: 256, gramianMaxRows: 640, integrator: 'flow', krylovTol: 1e-10 };
+export const DEFAULT_INSTRUMENT_OPTIONS: InstrumentOptions = { k: 16, tau: 1e-3, fullViewMax: 256, gramianMaxRows: 640, gramianProbeRows: 256, integrator: 'flow', krylovTol: 1e-9 };
 
 /** Fractions in [0, 1] (null: the vector is 0, or does not exist in this run). */
 export interface EnergySplit {
@@ -256,16 +258,25 @@ export class Instruments {
       this.gSet = { tokens: this.whole.train.tokens, labels: Array.from(this.whole.labels), trueLabels: Array.from(this.whole.trueLabels) };
     } else {
       this.gramianSet = 'probe';
-      const pos = gramianPositions(this.probe.train.flipped, Math.max(1, Math.floor(maxRows / (p - 1))));
+      const pos = gramianPositions(this.probe.train.flipped, Math.max(1, Math.floor(Math.min(maxRows, this.options.gramianProbeRows) / (p - 1))));
       this.gSet = {
         tokens: subTokens(this.probe.train.tokens, pos),
         labels: Array.from(pos, (i) => this.probe.train.labels[i]),
         trueLabels: Array.from(pos, (i) => this.probe.train.trueLabels[i]),
       };
     }
-    this.gTest = evenlySpaced(this.probe.test.examples.length, Math.max(1, Math.floor(maxRows / p)));
+    this.gTest = evenlySpaced(this.probe.test.examples.length, Math.max(1, Math.floor(Math.min(maxRows, this.options.gramianProbeRows) / p)));
     const mG = this.gSet.labels.length;
     this.gramian = new DissipationGramian(mG * (p - 1), this.gTest.length * p);
+  }
+
+  /**
+   * The top-k eigenvectors of K_c from the latest measurement (rows of length `dim`,
+   * rotation view), for the Fourier view (src/theory/fourier.ts); null before the first.
+   */
+  latestEigenvectors(): { vectors: Float64Array; dim: number } | null {
+    const V = this.warm.Kc;
+    return V ? { vectors: V, dim: this.view === 'full' ? this.probe.train.examples.length * this.layout.p : this.probe.train.examples.length } : null;
   }
 
   /** Makes the next measurement the Gramian's start s (P = I, W = 0, G_Q = 0). */
@@ -441,7 +452,8 @@ export class Instruments {
     }
     const drive = sys.applyKQS(sys.g);
     const decay = sys.applyJQ(Float64Array.from(input.state.params, (v) => input.config.wd * v));
-    const kqqMax = gram.N > 0 ? heldOutKernelMax(sys) : 0;
+    // Λ_QQ only bounds the transfer check, which needs a non-empty ker W: whole-set W only
+    const kqqMax = this.gramianSet === 'train' ? heldOutKernelMax(sys) : 0;
     const stiff = input.config.lr * stiffness(sys);
     const closed = this.held;
     this.held = { lr: input.config.lr, step: input.step, sys, K, B, KQS, kqqMax, drive, decay, stiffnessPerStep: stiff };
@@ -479,6 +491,7 @@ export class Instruments {
     // ψ_j = B_s^{1/2} φ_j for every eigenvector φ_j of W̄ (rows)
     const Psi = transpose(blockDiagonalTimes(BsHalf, transpose(eigBar.vectors, N, N), N), N, N);
     const check = transferCheck(transferNorms(gram.GQ, gram.NQ, Psi, N), mu, channel.decayed, kernelDim, origin.LambdaQQ);
+    if (this.gramianSet === 'probe') check.bound = null;
 
     const tr = origin.tracked;
     const predicted = tr.gradient.transfer!.map((v) => -v);

@@ -59,7 +59,7 @@ function coefficients(r: Ritz, f: (theta: number) => number): Float64Array {
  * between m and m − 8 falls below `tol` (relative), or the space is invariant.
  */
 export function lanczos(A: VectorOperator, z0: Float64Array, fns: ((t: number) => number)[], opts: { maxSteps?: number; tol?: number; fixedSteps?: boolean } = {}): LanczosBasis {
-  const maxSteps = Math.min(opts.maxSteps ?? 200, z0.length);
+  const maxSteps = Math.min(opts.maxSteps ?? 160, z0.length);
   const tol = opts.tol ?? 1e-11;
   const norm = Math.sqrt(dot(z0, z0));
   const basis: LanczosBasis = { Q: [], alpha: [], beta: [], norm };

@@ -1,18 +1,21 @@
 /**
  * The lab's page: transport and readouts on top, presets / settings on the left,
- * the views on the right. Presenter mode (F) keeps the curves, the deformed
- * surface and the channel/reservoir split, in large type, on one screen.
+ * the views on the right. Presenter mode (F) keeps the curves, the Fourier
+ * spectrum, the deformed surface and the channel/reservoir split, in large type,
+ * on one screen; story mode (?story=N) shows one screen of the lecture story.
  */
 import { useEffect } from 'react';
-import { Banner } from './controls/Intro';
+import { Banner, FirstVisit } from './controls/Intro';
 import { DivergedBanner, ErrorBanner, NoWebGpuPanel, RecoveryNotice, ResumeOffer } from './controls/Banners';
 import { ViewBoundary } from './ErrorBoundary';
 import { Readouts } from './controls/Readouts';
 import { SettingsPanel } from './controls/SettingsPanel';
 import { ExportBar, PresetBar, Transport } from './controls/Transport';
 import { useKeyboard } from './keyboard';
+import { StoryMode } from './StoryMode';
 import { useLab } from './store';
 import { CurvesView } from './views/CurvesView';
+import { FourierView } from './views/FourierView';
 import { GateView } from './views/GateView';
 import { KernelView } from './views/KernelView';
 import { ReservoirView } from './views/ReservoirView';
@@ -20,26 +23,33 @@ import { ReservoirView } from './views/ReservoirView';
 export function App() {
   useKeyboard();
   const presenter = useLab((s) => s.presenter);
+  const story = useLab((s) => s.story);
   // rem-based sizes scale with the root: presenter mode enlarges everything at once
   useEffect(() => {
-    document.documentElement.classList.toggle('presenter', presenter);
-  }, [presenter]);
+    document.documentElement.classList.toggle('presenter', presenter || story !== null);
+  }, [presenter, story]);
   return (
-    <div className={`app ${presenter ? 'presenter' : ''}`}>
+    <div className={`app ${presenter || story !== null ? 'presenter' : ''} ${story !== null ? 'story-mode' : ''}`}>
       <header className="topbar">
         <Banner />
         <Transport />
         <Readouts />
+        <FirstVisit />
       </header>
       <ErrorBanner />
       <DivergedBanner />
       <RecoveryNotice />
       <ResumeOffer />
       <NoWebGpuPanel />
-      {presenter ? (
-        <div className="presenter-grid">
+      {story !== null ? (
+        <StoryMode n={story} />
+      ) : presenter ? (
+        <main className="presenter-grid">
           <ViewBoundary name="Curves">
             <CurvesView compact />
+          </ViewBoundary>
+          <ViewBoundary name="Fourier">
+            <FourierView spectrumOnly />
           </ViewBoundary>
           <ViewBoundary name="Kernel">
             <KernelView compact />
@@ -47,19 +57,22 @@ export function App() {
           <ViewBoundary name="Reservoir">
             <ReservoirView compact />
           </ViewBoundary>
-        </div>
+        </main>
       ) : (
         <div className="main">
-          <div className="side">
+          <aside className="side" aria-label="presets and settings">
             <PresetBar />
             <ExportBar />
             <ViewBoundary name="Settings">
               <SettingsPanel />
             </ViewBoundary>
-          </div>
+          </aside>
           <main className="views">
             <ViewBoundary name="Curves">
               <CurvesView />
+            </ViewBoundary>
+            <ViewBoundary name="Fourier">
+              <FourierView />
             </ViewBoundary>
             <ViewBoundary name="Kernel">
               <KernelView />

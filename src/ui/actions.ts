@@ -8,6 +8,7 @@ import { crossCheck, LIVE_KEYS, type GateVariant, type RunConfig, type SettingEr
 import type { LiveSettings } from '../model/trainer';
 import { send } from './client';
 import { useLab } from './store';
+import { STORY_STEPS, storyMove } from './story';
 import { readUrl, writeUrl } from './url';
 
 /** settings the Trainer can change mid-run (the keys of LiveSettings), from the settings table */
@@ -23,7 +24,8 @@ function pageGpuReason(): string | undefined {
 export function initFromUrl(): void {
   const u = readUrl(location.search);
   const gateVariant = u.config.gate === 'off' ? 'exact-hard' : u.config.gate;
-  useLab.setState({ setup: u.config, applied: u.config, preset: u.preset, compare: u.compare, vs: u.vs, autoplay: u.autoplay, urlErrors: u.errors, gateVariant });
+  useLab.setState({ setup: u.config, applied: u.config, preset: u.preset, compare: u.compare, vs: u.vs, autoplay: u.autoplay, urlErrors: u.errors, gateVariant, landing: u.landing });
+  if (u.story !== null) goStory(u.story);
   send({ type: 'setSpeed', stepsPerFrame: useLab.getState().stepsPerFrame });
   send({ type: 'init', config: u.config, compare: u.compare, vs: u.vs, forceCpu: pageGpuReason() });
   if (u.autoplay) play();
@@ -31,7 +33,21 @@ export function initFromUrl(): void {
 
 function syncUrl(): void {
   const s = useLab.getState();
-  writeUrl({ config: s.setup, preset: s.preset, compare: s.compare, vs: s.vs, autoplay: s.autoplay });
+  writeUrl({ config: s.setup, preset: s.preset, compare: s.compare, vs: s.vs, autoplay: s.autoplay, story: s.story });
+}
+
+/** story screen n (null: back to the full lab); the theory views follow the screen's lane; training goes on */
+export function goStory(n: number | null): void {
+  const s = useLab.getState();
+  const step = n === null ? null : STORY_STEPS[n - 1];
+  useLab.setState({ story: n, viewLane: step && s.compare ? step.lane : null });
+  syncUrl();
+}
+
+/** → / ←: the next / previous story screen (nothing outside the story) */
+export function storyStep(by: 1 | -1): void {
+  const n = useLab.getState().story;
+  if (n !== null) goStory(storyMove(n, by));
 }
 
 export function play(): void {

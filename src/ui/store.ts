@@ -9,6 +9,7 @@ import { defaultConfig, type GateVariant, type RunConfig, type SettingError } fr
 import type { SnrHistogram } from '../model/gate';
 import type { Variant } from '../model/variant';
 import type { BatchPosition, MetricsRow, RunEvent } from '../model/trainer';
+import type { FourierReadout } from '../theory/fourier';
 import { appendBounded, HISTORY_CAPS } from '../util/bounded';
 import type { InstrumentFrame } from '../worker/instrumentFrame';
 import type { Backend, ErrorSource, LaneInfo, MaskImage, WorkerEvent } from '../worker/protocol';
@@ -26,6 +27,8 @@ export interface LaneView {
   frames: InstrumentFrame[];
   /** measurements skipped because the previous one was still running */
   instrumentSkips: number;
+  /** Fourier readouts at the skipped multiples of r (the frames carry the rest) */
+  fourier: FourierReadout[];
   masks: MaskImage[] | null;
   /** log₁₀ SNR histogram of the exact gate, with the masks */
   snr: SnrHistogram | null;
@@ -62,6 +65,10 @@ export interface LabState {
   /** the variant the gate toggle turns on */
   gateVariant: Exclude<GateVariant, 'off'>;
   presenter: boolean;
+  /** the lecture story's screen (1-based; null: the full lab) */
+  story: number | null;
+  /** opened with no URL parameters: the first-visit line may show */
+  landing: boolean;
   logStep: boolean;
   /** training waits for every measurement (else measurements are skipped while one runs) */
   exactPacing: boolean;
@@ -96,6 +103,8 @@ export const useLab = create<LabState>()(() => ({
   stepsPerFrame: 5,
   gateVariant: 'exact-hard',
   presenter: false,
+  story: null,
+  landing: false,
   logStep: false,
   viewLane: null,
   exactPacing: false,
@@ -113,7 +122,7 @@ export function addRunError(message: string, source: NoticeSource = 'page'): voi
 
 /** older frames keep only what the time-series charts read */
 function stripHeavy(f: InstrumentFrame): InstrumentFrame {
-  return { ...f, heightField: [], overlap: [], probeLabels: [], gramian: f.gramian && { ...f.gramian, predicted: [], actual: [] } };
+  return { ...f, heightField: [], overlap: [], probeLabels: [], gramian: f.gramian && { ...f.gramian, predicted: [], actual: [] }, fourier: f.fourier && { ...f.fourier, eigen: null } };
 }
 
 /** folds one worker event into the store */
@@ -126,7 +135,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
         backend: e.backend,
         adapter: e.adapter,
         gpuMissing: e.gpuMissing,
-        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, batch: null, metrics: appendBounded([], e.history[i] ?? [], HISTORY_CAPS.metrics), events: [], frames: [], instrumentSkips: 0, masks: null, snr: null })),
+        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, batch: null, metrics: appendBounded([], e.history[i] ?? [], HISTORY_CAPS.metrics), events: [], frames: [], instrumentSkips: 0, fourier: [], masks: null, snr: null })),
       });
       return;
     case 'snapshot':
@@ -153,6 +162,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
           metrics: e.metrics.length > 0 ? appendBounded(old.metrics, e.metrics, HISTORY_CAPS.metrics) : old.metrics,
           frames,
           instrumentSkips: e.instrumentSkips,
+          fourier: e.fourier.length > 0 ? appendBounded(old.fourier.filter((f) => f.step < e.fourier[0].step), e.fourier, HISTORY_CAPS.frames) : old.fourier,
           masks: e.masks ?? (e.config.gate === 'off' ? null : old.masks),
           snr: e.masks ? e.snr : e.config.gate.startsWith('exact') ? old.snr : null,
         };
@@ -181,7 +191,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
   }
 }
 
-export type LaneSlice = Pick<LaneView, 'info' | 'config' | 'frames' | 'metrics' | 'masks' | 'snr' | 'instrumentSkips'>;
+export type LaneSlice = Pick<LaneView, 'info' | 'config' | 'frames' | 'metrics' | 'masks' | 'snr' | 'instrumentSkips' | 'fourier'>;
 
 /**
  * The lane the theory views show (the chosen one, else the last: the gated one in
@@ -192,7 +202,7 @@ export function useViewLane(): LaneSlice | undefined {
   return useLab(
     useShallow((s) => {
       const l = s.lanes[s.viewLane ?? s.lanes.length - 1] ?? s.lanes[s.lanes.length - 1];
-      return l && { info: l.info, config: l.config, frames: l.frames, metrics: l.metrics, masks: l.masks, snr: l.snr, instrumentSkips: l.instrumentSkips };
+      return l && { info: l.info, config: l.config, frames: l.frames, metrics: l.metrics, masks: l.masks, snr: l.snr, instrumentSkips: l.instrumentSkips, fourier: l.fourier };
     }),
   );
 }

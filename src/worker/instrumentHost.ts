@@ -12,11 +12,13 @@ import * as Comlink from 'comlink';
 import type { RunConfig } from '../config/settings';
 import { modelLayout } from '../model/layout';
 import { makeDataset } from '../tasks/modular';
-import { Instruments, type InstrumentInput, type InstrumentSnapshot } from '../theory/instruments';
+import { Instruments, type InstrumentInput } from '../theory/instruments';
+import type { InstrumentFrame } from './instrumentFrame';
+import { LaneExtras } from './laneExtras';
 import type { InstrumentApi } from './instruments.worker';
 
 export interface InstrumentHost {
-  measure(input: InstrumentInput): Promise<InstrumentSnapshot>;
+  measure(input: InstrumentInput): Promise<InstrumentFrame>;
   restartGramian(): void;
   destroy(): void;
 }
@@ -95,7 +97,7 @@ class RemoteHost implements InstrumentHost {
     return r;
   }
 
-  async measure(input: InstrumentInput): Promise<InstrumentSnapshot> {
+  async measure(input: InstrumentInput): Promise<InstrumentFrame> {
     const r = await this.ensure();
     return guarded(r, r.api.measure(this.lane, input), 'a measurement', MEASURE_TIMEOUT_MS);
   }
@@ -114,11 +116,15 @@ class RemoteHost implements InstrumentHost {
 
 class LocalHost implements InstrumentHost {
   private readonly instruments: Instruments;
+  private readonly extras: LaneExtras;
   constructor(config: RunConfig) {
-    this.instruments = new Instruments(config, makeDataset(config), modelLayout(config));
+    const dataset = makeDataset(config);
+    const layout = modelLayout(config);
+    this.instruments = new Instruments(config, dataset, layout);
+    this.extras = new LaneExtras(layout, config.task, dataset);
   }
-  async measure(input: InstrumentInput): Promise<InstrumentSnapshot> {
-    return this.instruments.measure(input);
+  async measure(input: InstrumentInput): Promise<InstrumentFrame> {
+    return this.extras.frame(this.instruments, input, this.instruments.measure(input));
   }
   restartGramian(): void {
     this.instruments.restartGramian();

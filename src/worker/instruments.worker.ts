@@ -13,10 +13,12 @@ import { browserShaderSources } from '../engine/browserShaders';
 import { GpuKernelBlocks } from '../engine/probeKernel';
 import { makeDataset } from '../tasks/modular';
 import { modelLayout } from '../model/layout';
-import { Instruments, type InstrumentInput, type InstrumentSnapshot } from '../theory/instruments';
+import { Instruments, type InstrumentInput } from '../theory/instruments';
 import type { RunConfig } from '../config/settings';
+import type { InstrumentFrame } from './instrumentFrame';
+import { LaneExtras } from './laneExtras';
 
-const byLane = new Map<number, { inst: Instruments; blocks: GpuKernelBlocks | null }>();
+const byLane = new Map<number, { inst: Instruments; extras: LaneExtras; blocks: GpuKernelBlocks | null }>();
 let queue: Promise<unknown> = Promise.resolve();
 
 /** measurements are async (GPU readback): chained, so they run one at a time in request order */
@@ -33,14 +35,16 @@ const api = {
       // not cached here: browserGpuContext forgets a lost device, so a reset after a loss gets a fresh one
       const ctx = await browserGpuContext().catch(() => null);
       byLane.get(lane)?.blocks?.destroy();
-      byLane.set(lane, { inst: new Instruments(config, makeDataset(config), layout), blocks: ctx ? new GpuKernelBlocks(ctx, browserShaderSources(), layout) : null });
+      const dataset = makeDataset(config);
+      byLane.set(lane, { inst: new Instruments(config, dataset, layout), extras: new LaneExtras(layout, config.task, dataset), blocks: ctx ? new GpuKernelBlocks(ctx, browserShaderSources(), layout) : null });
     });
   },
-  measure(lane: number, input: InstrumentInput): Promise<InstrumentSnapshot> {
+  measure(lane: number, input: InstrumentInput): Promise<InstrumentFrame> {
     return serial(async () => {
       const l = byLane.get(lane);
       if (!l) throw new Error(`no instruments for lane ${lane}`);
-      return l.blocks ? l.inst.measureAsync(input, l.blocks.compute) : l.inst.measure(input);
+      const measured = l.blocks ? await l.inst.measureAsync(input, l.blocks.compute) : l.inst.measure(input);
+      return l.extras.frame(l.inst, input, measured);
     });
   },
   restart(lane: number): Promise<void> {

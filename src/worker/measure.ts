@@ -14,7 +14,13 @@
 import type { RunConfig } from '../config/settings';
 import { readInstrumentState, type Trainer, type TrainerState } from '../model/trainer';
 import type { InstrumentSnapshot } from '../theory/instruments';
+import { FourierMeter, type FourierReadout } from '../theory/fourier';
+import { modelLayout } from '../model/layout';
+import { makeDataset } from '../tasks/modular';
 import { createInstrumentHost, InstrumentWorkerError, type InstrumentHost } from './instrumentHost';
+
+/** training time a skipped multiple of r may spend on a Fourier-only readout, on average */
+const FOURIER_BUDGET_MS = 100;
 
 /** snapshots kept for the run file; beyond this, every other old one is dropped */
 const HISTORY_MAX = 2000;
@@ -28,6 +34,16 @@ export class Measurer {
   private destroyed = false;
   /** multiples of r passed over because the previous measurement was still running */
   skipped = 0;
+  /**
+   * The Fourier view's readout at a skipped multiple of r, on the CPU here (tens of
+   * ms on lecture), so the Fourier view keeps the cadence the kernel cannot. Training
+   * waits for it, so a costly one (paper: ~0.3–2 s) is taken only at every
+   * ⌈cost / FOURIER_BUDGET_MS⌉-th skipped multiple.
+   */
+  private fourierMeter: FourierMeter | null = null;
+  private freshFourier: FourierReadout[] = [];
+  private fourierMs = 0;
+  private fourierSkipped = 0;
   error: string | null = null;
   /** the error was the instruments worker dying or hanging (it is replaced on the next call) */
   workerDied = false;
@@ -73,6 +89,26 @@ export class Measurer {
       .finally(() => {
         this.running = null;
       });
+  }
+
+  /** at a multiple of r the full measurement skips: the Fourier readout alone, from the weights now */
+  async fourierOnly(): Promise<void> {
+    if (this.fourierMs > FOURIER_BUDGET_MS && ++this.fourierSkipped < Math.ceil(this.fourierMs / FOURIER_BUDGET_MS)) return;
+    this.fourierSkipped = 0;
+    const t0 = performance.now();
+    const t = this.trainer;
+    // the run's layout and dataset depend only on settings a reset applies, so the trainer's config gives them
+    this.fourierMeter ??= new FourierMeter(modelLayout(t.config), t.config.task, makeDataset(t.config));
+    const state = await t.readState();
+    this.freshFourier.push(this.fourierMeter.measure(state.step, state.params));
+    this.fourierMs = performance.now() - t0;
+  }
+
+  /** Fourier readouts taken since the last call (skipped multiples of r) */
+  takeFourier(): FourierReadout[] {
+    const f = this.freshFourier;
+    this.freshFourier = [];
+    return f;
   }
 
   /** waits for the running measurement, if any */

@@ -13,6 +13,7 @@ import { LIVE_KEYS, SETTING_BY_KEY, checkSetting, validateConfig, type RunConfig
 import { parseVariant } from '../model/variant';
 import type { BatchPosition, LiveSettings, MetricsRow, RunEvent } from '../model/trainer';
 import type { InstrumentFrame } from './instrumentFrame';
+import type { FourierReadout } from '../theory/fourier';
 
 export type Backend = 'webgpu' | 'cpu';
 
@@ -96,6 +97,8 @@ export type WorkerEvent =
       instruments: InstrumentFrame | null;
       /** measurements skipped so far because the previous one was still running */
       instrumentSkips: number;
+      /** the Fourier view's readouts taken at those skipped multiples of r (src/theory/fourier.ts) */
+      fourier: FourierReadout[];
       /** fresh gate-mask maps (2-D tensors), when a readback finished since the previous snapshot */
       masks: MaskImage[] | null;
       /** per-parameter log₁₀ SNR histogram of the exact gate (with the masks; null otherwise) */

@@ -419,6 +419,7 @@ export class Runner {
       if (this.exactPacing) await m.settle();
       if (m.busy) {
         m.skipped++;
+        await m.fourierOnly(); // the Fourier view keeps the cadence (a CPU readout, budgeted in measure.ts)
         return;
       }
       await m.begin();
@@ -466,6 +467,7 @@ export class Runner {
         events: l.events,
         instruments: l.measurer?.take() ?? null,
         instrumentSkips: l.measurer?.skipped ?? 0,
+        fourier: l.measurer?.takeFourier() ?? [],
         masks: l.masks,
         snr: l.masks ? l.snr : null,
         config: l.config,

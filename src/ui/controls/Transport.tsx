@@ -52,6 +52,7 @@ export function GateToggle() {
       </button>
       <select
         className="gate-variant"
+        aria-label="gate variant"
         value={variant}
         title="the gate variant G switches on (applies at once while the gate is on)"
         onChange={(e) => {

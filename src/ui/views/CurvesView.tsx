@@ -57,7 +57,9 @@ export function CurvesView({ compact = false }: { compact?: boolean }) {
       title="Learning curves"
       caption={caption}
       formula="loss = mean cross-entropy −log softmax(u)_y over all train / held-out pairs; accuracy = share with argmax u = y. Memorised: train acc ≥ 0.99; grokked: held-out acc ≥ 0.95 after that."
+      tex={String.raw`\mathcal{L} = \frac{1}{n}\sum_i -\log \operatorname{softmax}(u_i)_{y_i},\qquad \text{acc} = \frac{1}{n}\sum_i \mathbf{1}[\arg\max_c u_{ic} = y_i]`}
       className="curves"
+      level={2}
       tools={<LogStepToggle />}
     >
       <div className="curves-grid">

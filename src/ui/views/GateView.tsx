@@ -12,7 +12,8 @@ import { thin } from '../grok';
 import { useLab, useViewLane } from '../store';
 import { LanePicker } from './common';
 
-export function GateView() {
+/** compact (story screen): the fraction open and the SNR histogram, without the mask map */
+export function GateView({ compact = false }: { compact?: boolean }) {
   const lane = useViewLane();
   const logStep = useLab((s) => s.logStep);
   const [tensor, setTensor] = useState('embed');
@@ -49,34 +50,39 @@ export function GateView() {
             title="Fraction open"
             caption="Share of each tensor's parameters the gate lets update (soft masks: mean mask value)."
             formula="open = mean_k q_k,  exact-hard: q_k = 1[μ_k² > σ_k²/(b−1)];  soft: q_k = μ_k² / (μ_k² + λσ_k²/(b−1))"
+            tex={String.raw`\text{open} = \frac{1}{P}\sum_k q_k,\qquad q_k = \mathbf{1}\!\left[\mu_k^2 > \frac{\sigma_k^2}{b-1}\right] \;\text{(hard)}\quad\text{or}\quad q_k = \frac{\mu_k^2}{\mu_k^2 + \lambda\,\sigma_k^2/(b-1)} \;\text{(soft)}`}
           >
             <LineChart series={series} xLabel="training step" yLabel="fraction open" yDomain={[0, 1]} xLog={logStep} />
           </Panel>
-          <Panel
-            title="Mask map"
-            caption="Each pixel one parameter: bright = updated this step, dark = held. Rows of the embedding are tokens 0…p−1."
-            formula="q_k of the last step, laid out as the tensor (embed: p × d; weights: out × in)"
-            tools={
-              lane?.masks && (
-                <select className="small" value={mask?.tensor} onChange={(e) => setTensor(e.target.value)} title="tensor">
-                  {lane.masks.map((m) => (
-                    <option key={m.tensor}>{m.tensor}</option>
-                  ))}
-                </select>
-              )
-            }
-          >
-            {mask ? (
-              <Heatmap rows={mask.rows} cols={mask.cols} data={mask.data} color={magnitudeColor} domain={[0, 1]} rowLabel={mask.tensor === 'embed' ? 'token' : 'output'} colLabel={mask.tensor === 'embed' ? 'embedding dim' : 'input'} lowLabel="held 0" highLabel="open 1" />
-            ) : (
-              <Placeholder>reading the mask…</Placeholder>
-            )}
-          </Panel>
+          {!compact && (
+            <Panel
+              title="Mask map"
+              caption="Each pixel one parameter: bright = updated this step, dark = held. Rows of the embedding are tokens 0…p−1."
+              formula="q_k of the last step, laid out as the tensor (embed: p × d; weights: out × in)"
+              tex={String.raw`q_k \in [0, 1]\ \text{per parameter: } E \in \mathbb{R}^{p\times d},\ W \in \mathbb{R}^{\text{out}\times\text{in}}`}
+              tools={
+                lane?.masks && (
+                  <select className="small" value={mask?.tensor} onChange={(e) => setTensor(e.target.value)} aria-label="which tensor's mask">
+                    {lane.masks.map((m) => (
+                      <option key={m.tensor}>{m.tensor}</option>
+                    ))}
+                  </select>
+                )
+              }
+            >
+              {mask ? (
+                <Heatmap rows={mask.rows} cols={mask.cols} data={mask.data} color={magnitudeColor} domain={[0, 1]} rowLabel={mask.tensor === 'embed' ? 'token' : 'output'} colLabel={mask.tensor === 'embed' ? 'embedding dim' : 'input'} lowLabel="held 0" highLabel="open 1" />
+              ) : (
+                <Placeholder>reading the mask…</Placeholder>
+              )}
+            </Panel>
+          )}
           {lane?.snr && (
             <Panel
               title="Signal-to-noise per parameter"
               caption="The exact gate compares each parameter's mean gradient with its own leave-one-out noise; right of the line it updates."
               formula="SNR_k = μ_k² / (σ_k²/(b−1)),  μ = (1/b)Σ_i g_ik,  σ² = (1/b)Σ_i (g_ik − μ)²;  exact-hard opens iff SNR_k > 1"
+              tex={String.raw`\mathrm{SNR}_k = \frac{\mu_k^2}{\sigma_k^2/(b-1)},\qquad \mu_k = \frac{1}{b}\sum_i g_{ik},\qquad \sigma_k^2 = \frac{1}{b}\sum_i (g_{ik}-\mu_k)^2`}
             >
               <SnrHistogramChart hist={lane.snr} />
             </Panel>

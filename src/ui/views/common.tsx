@@ -36,7 +36,7 @@ export function LanePicker() {
   if (lanes.length < 2) return null;
   const current = viewLane ?? lanes.length - 1;
   return (
-    <select className="small" value={current} title="which run these views show" onChange={(e) => useLab.setState({ viewLane: Number(e.target.value) })}>
+    <select className="small" value={current} aria-label="which run these views show" onChange={(e) => useLab.setState({ viewLane: Number(e.target.value) })}>
       {lanes.map((l, i) => (
         <option key={i} value={i}>
           {l.info.label}

@@ -39,8 +39,8 @@ const maxStep = Math.max(...run.metrics.map((m) => m.step), ...snaps.map((s) => 
 const x = (s: number) => M.l + (s / maxStep) * (W - M.l - M.r);
 const y = (v: number) => M.t + (1 - v) * (H - M.t - M.b);
 const series: { label: string; color: string; dash?: string; pts: [number, number][] }[] = [
-  { label: 'held-out accuracy', color: '#D55E00', pts: run.metrics.map((m) => [m.step, m.testAcc]) },
-  { label: 'train accuracy', color: '#D55E00', dash: '5,4', pts: run.metrics.map((m) => [m.step, m.trainAcc]) },
+  { label: 'held-out accuracy', color: '#D55E00', pts: run.metrics.map((m) => [m.step, m.testAcc ?? NaN]) },
+  { label: 'train accuracy', color: '#D55E00', dash: '5,4', pts: run.metrics.map((m) => [m.step, m.trainAcc ?? NaN]) },
   { label: 'kernel distance', color: '#0072B2', pts: snaps.map((s) => [s.step, s.kernelDistance]) },
   { label: 'kernel–target alignment', color: '#009E73', pts: snaps.map((s) => [s.step, s.alignmentTrace]) },
 ];

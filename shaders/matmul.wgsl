@@ -156,3 +156,109 @@ fn main_dual(@builtin(global_invocation_id) gid: vec3<u32>) {
   storeC(i0, j0, array<vec4<f32>, 4>(c0, c1, c2, c3));
   storeC2(i0, j0, array<vec4<f32>, 4>(q0, q1, q2, q3));
 }
+
+// ---------------------------------------------------------------------------------
+// tiled, tiled_dual — the same products (same bindings, flags and dispatch grid: one
+// 8×8 workgroup per 32×32 tile of C, a 4×4 register block per invocation), staged
+// through workgroup memory: for each slice of TK = 32 values of k, the 64 invocations
+// copy the 32×TK block of op(A) and the TK×32 block of op(B) into shared vec4 tiles
+// once, then each reads its 4 rows and 4 columns as two vec4 per k. Every global
+// value is loaded once per workgroup instead of 8 times (once per invocation sharing
+// its row or column), which real GPUs with fast shared memory reward; SwiftShader has
+// no such memory and mostly prefers the barrier-free `main`. src/engine/autotune.ts
+// times both on the adapter and picks per product. Values past K load as 0 (they add
+// nothing); rows/columns past M, N are clamped for the load and never stored. The K
+// loop's trip count is uniform, so every invocation reaches every barrier (WGSL's
+// uniformity rule), edge tiles included. `main` and `main_dual` never touch As, Bs.
+
+const TK: u32 = 32u;
+// As[k·8 + g] holds op(A) rows 4g..4g+3 of the tile at k; Bs[k·8 + g] columns 4g..4g+3
+var<workgroup> As: array<vec4<f32>, 256>;
+var<workgroup> Bs: array<vec4<f32>, 256>;
+
+/// copies the tile's k-slice [k0, k0+TK) of op(A) and op(B) into As, Bs (16 values each per invocation)
+fn loadTiles(k0: u32, tile: vec2<u32>, t: u32, s: vec4<u32>) {
+  let lastRow = P.M - 1u;
+  let lastCol = P.N - 1u;
+  let lastK = P.K - 1u;
+  for (var q = 0u; q < 16u; q++) {
+    let e = t + 64u * q;
+    let kk = e % TK;
+    let rc = e / TK; // row of the A tile, column of the B tile, 0..31
+    let k = k0 + kk;
+    let inK = select(0.0, 1.0, k < P.K);
+    let kc = min(k, lastK);
+    let a = A[min(tile.y + rc, lastRow) * s.x + kc * s.y] * inK;
+    let b = B[kc * s.z + min(tile.x + rc, lastCol) * s.w] * inK;
+    As[kk * 8u + rc / 4u][rc % 4u] = a;
+    Bs[kk * 8u + rc / 4u][rc % 4u] = b;
+  }
+}
+
+@compute @workgroup_size(8, 8)
+fn tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let tile = vec2<u32>(wg.x * 32u, wg.y * 32u);
+  let t = lid.y * 8u + lid.x;
+  let s = strides();
+  let sq = select(0.0, 1.0, (P.flags & 4u) != 0u);
+  var c0 = vec4<f32>(0.0);
+  var c1 = vec4<f32>(0.0);
+  var c2 = vec4<f32>(0.0);
+  var c3 = vec4<f32>(0.0);
+  for (var k0 = 0u; k0 < P.K; k0 += TK) {
+    loadTiles(k0, tile, t, s);
+    workgroupBarrier();
+    for (var kk = 0u; kk < TK; kk++) {
+      var a = As[kk * 8u + lid.y];
+      var b = Bs[kk * 8u + lid.x];
+      a = a * mix(vec4<f32>(1.0), a, sq);
+      b = b * mix(vec4<f32>(1.0), b, sq);
+      c0 += a.x * b;
+      c1 += a.y * b;
+      c2 += a.z * b;
+      c3 += a.w * b;
+    }
+    workgroupBarrier();
+  }
+  storeC(tile.y + lid.y * 4u, tile.x + lid.x * 4u, array<vec4<f32>, 4>(c0, c1, c2, c3));
+}
+
+// tiled_dual — C = op(A)·op(B) and C2 = (op(A)∘op(A))·(op(B)∘op(B)) from the same tiles
+// (the exact gate's weight gradient and per-example Σg², as in matmul.wgsl)
+@compute @workgroup_size(8, 8)
+fn tiled_dual(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let tile = vec2<u32>(wg.x * 32u, wg.y * 32u);
+  let t = lid.y * 8u + lid.x;
+  let s = strides();
+  var c0 = vec4<f32>(0.0);
+  var c1 = vec4<f32>(0.0);
+  var c2 = vec4<f32>(0.0);
+  var c3 = vec4<f32>(0.0);
+  var q0 = vec4<f32>(0.0);
+  var q1 = vec4<f32>(0.0);
+  var q2 = vec4<f32>(0.0);
+  var q3 = vec4<f32>(0.0);
+  for (var k0 = 0u; k0 < P.K; k0 += TK) {
+    loadTiles(k0, tile, t, s);
+    workgroupBarrier();
+    for (var kk = 0u; kk < TK; kk++) {
+      let a = As[kk * 8u + lid.y];
+      let b = Bs[kk * 8u + lid.x];
+      let a2 = a * a;
+      let b2 = b * b;
+      c0 += a.x * b;
+      c1 += a.y * b;
+      c2 += a.z * b;
+      c3 += a.w * b;
+      q0 += a2.x * b2;
+      q1 += a2.y * b2;
+      q2 += a2.z * b2;
+      q3 += a2.w * b2;
+    }
+    workgroupBarrier();
+  }
+  let i0 = tile.y + lid.y * 4u;
+  let j0 = tile.x + lid.x * 4u;
+  storeC(i0, j0, array<vec4<f32>, 4>(c0, c1, c2, c3));
+  storeC2(i0, j0, array<vec4<f32>, 4>(q0, q1, q2, q3));
+}

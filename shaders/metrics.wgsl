@@ -4,7 +4,8 @@
 // Two stages without barriers or atomics: `partial` has LANES invocations, each summing a
 // strided slice of the examples; `finish` (one invocation) adds the lanes and writes the row:
 //   row[0] = step, row[1] = gate code in force at that step (0 = off),
-//   row[2 + 3k + {0,1,2}] = (Σ loss, Σ correct, count) of category k,
+//   row[2 + 3k + {0,1,2}] = (Σ loss, Σ correct, count) of category k (for the squared loss the
+//   middle slot is Σ ‖u_i − y_i‖²/k, the loss kernel's second per-example value),
 //   row[11] = divergence flag: how many per-example losses and weights are not finite;
 //   the host copies the per-tensor mask sums after them (row[12…]).
 // The flag rides in the row the host reads anyway, so divergence costs no extra sync.

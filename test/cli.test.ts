@@ -57,7 +57,7 @@ describe('grokscope CLI', () => {
     expect(file.step).toBe(summary.steps);
     expect(file.metrics[file.metrics.length - 1].testAcc).toBeGreaterThanOrEqual(0.95);
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
-    expect(lines[0]).toBe('step,trainLoss,trainAcc,testLoss,testAcc,flippedAcc,gateOpen');
+    expect(lines[0]).toBe('step,trainLoss,trainAcc,testLoss,testAcc,trainMse,testMse,flippedAcc,gateOpen');
     expect(lines.length).toBe(file.metrics.length + 1);
   });
 

@@ -7,6 +7,10 @@ import { nodeGpuContext } from '../src/engine/node';
 import type { GpuContext } from '../src/engine/device';
 import { getPipelines, type KernelName, type Pipelines } from '../src/engine/pipelines';
 import { nodeShaderSources } from '../src/engine/nodeShaders';
+import type { RunConfig } from '../src/config/settings';
+import { GpuTrainer } from '../src/engine/trainer';
+import { ReferenceTrainer } from '../src/reference/trainer';
+import { relativeError } from '../src/theory/dense';
 
 let ctxPromise: Promise<{ ctx: GpuContext; pl: Pipelines }> | null = null;
 
@@ -94,3 +98,23 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   }
   if (worst > 1) throw new Error(`${what}: index ${at}: got ${actual[at]}, expected ${expected[at]} (error ${worst.toFixed(2)}× the tolerance atol=${atol}, rtol=${rtol})`);
 }
+
+/**
+ * The whole GPU step against the whole float64 reference step: `steps` steps from the
+ * same initial weights and batches; the metric rows of both and the final relative
+ * weight difference ‖w_gpu − w_ref‖/‖w_ref‖.
+ */
+export async function raceGpuVsReference(cfg: RunConfig, steps = 50) {
+  const { ctx } = await gpu();
+  const g = await GpuTrainer.create(cfg, ctx, nodeShaderSources());
+  const r = new ReferenceTrainer(cfg);
+  g.train(steps);
+  r.train(steps);
+  await g.flush();
+  const gRows = g.drainMetrics();
+  const rRows = r.drainMetrics();
+  const st = await g.readState();
+  g.destroy();
+  return { gRows, rRows, relW: relativeError(st.params, r.w) };
+}
+

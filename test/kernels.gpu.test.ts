@@ -36,63 +36,70 @@ describe('GPU adapter', () => {
   });
 });
 
-describe('matmul.wgsl', () => {
-  const shapes: [number, number, number][] = [
-    [1, 1, 1],
-    [31, 33, 7],
-    [33, 31, 64],
-    [32, 32, 32],
-    [13, 37, 5],
-    [4, 97, 1],
-    [70, 3, 129],
-  ];
-  const flagSets = [MM_TRANS_B, 0, MM_TRANS_A, MM_TRANS_A | MM_SQUARE, MM_TRANS_B | MM_ACCUMULATE];
-  for (const [M, N, K] of shapes)
-    for (const flags of flagSets)
-      it(`M=${M} N=${N} K=${K} flags=${flags}`, async () => {
-        const rng = new Rng(M * 1000 + N * 10 + K, `mm${flags}`);
-        const A = rand(M * K, rng);
-        const B = rand(K * N, rng);
-        const C0 = rand(M * N, rng);
-        const expected = Float64Array.from(C0);
-        ref.matmul(A, B, expected, { M, N, K, flags });
-        const absSum = Float64Array.from(C0, Math.abs);
-        const absA = Float64Array.from(A, Math.abs);
-        const absB = Float64Array.from(B, Math.abs);
-        ref.matmul(absA, absB, absSum, { M, N, K, flags: flags | MM_ACCUMULATE });
-        const out = await runKernel('matmul', { 0: u32s([M, N, K, flags]), 1: { data: A }, 2: { data: B }, 3: { data: C0 } }, Math.ceil(N / 32), Math.ceil(M / 32));
-        expectWithinSumBound(out[3], expected, absSum, K + 1, 'C');
-      });
-});
+// every kept matmul variant (src/engine/autotune.ts) answers to the same reference
+for (const [kernel, dual] of [
+  ['matmul', 'matmulDual'],
+  ['matmulTiled', 'matmulTiledDual'],
+] as const) {
+  describe(`${kernel}`, () => {
+    const shapes: [number, number, number][] = [
+      [1, 1, 1],
+      [31, 33, 7],
+      [33, 31, 64],
+      [32, 32, 32],
+      [13, 37, 5],
+      [4, 97, 1],
+      [70, 3, 129],
+      [65, 66, 70],
+    ];
+    const flagSets = [MM_TRANS_B, 0, MM_TRANS_A, MM_TRANS_A | MM_SQUARE, MM_TRANS_B | MM_ACCUMULATE];
+    for (const [M, N, K] of shapes)
+      for (const flags of flagSets)
+        it(`M=${M} N=${N} K=${K} flags=${flags}`, async () => {
+          const rng = new Rng(M * 1000 + N * 10 + K, `mm${flags}`);
+          const A = rand(M * K, rng);
+          const B = rand(K * N, rng);
+          const C0 = rand(M * N, rng);
+          const expected = Float64Array.from(C0);
+          ref.matmul(A, B, expected, { M, N, K, flags });
+          const absSum = Float64Array.from(C0, Math.abs);
+          const absA = Float64Array.from(A, Math.abs);
+          const absB = Float64Array.from(B, Math.abs);
+          ref.matmul(absA, absB, absSum, { M, N, K, flags: flags | MM_ACCUMULATE });
+          const out = await runKernel(kernel, { 0: u32s([M, N, K, flags]), 1: { data: A }, 2: { data: B }, 3: { data: C0 } }, Math.ceil(N / 32), Math.ceil(M / 32));
+          expectWithinSumBound(out[3], expected, absSum, K + 1, 'C');
+        });
+  });
 
-describe('matmul.wgsl main_dual (weight gradient + Σg² in one pass)', () => {
-  for (const [M, N, K] of [
-    [1, 1, 1],
-    [31, 33, 7],
-    [64, 70, 129],
-  ] as [number, number, number][])
-    for (const flags of [MM_TRANS_A, MM_TRANS_A | MM_ACCUMULATE])
-      it(`M=${M} N=${N} K=${K} flags=${flags}`, async () => {
-        const rng = new Rng(M + N + K, `dual${flags}`);
-        const A = rand(M * K, rng);
-        const B = rand(K * N, rng);
-        const C0 = rand(M * N, rng);
-        const out: Float64Array[] = [];
-        const sums: Float64Array[] = [];
-        for (const sq of [0, MM_SQUARE]) {
-          const e = Float64Array.from(C0);
-          ref.matmul(A, B, e, { M, N, K, flags: flags | sq });
-          out.push(e);
-          const abs = Float64Array.from(C0, Math.abs);
-          ref.matmul(Float64Array.from(A, Math.abs), Float64Array.from(B, Math.abs), abs, { M, N, K, flags: flags | sq | MM_ACCUMULATE });
-          sums.push(abs);
-        }
-        const o = await runKernel('matmulDual', { 0: u32s([M, N, K, flags]), 1: { data: A }, 2: { data: B }, 3: { data: C0 }, 4: { data: C0 } }, Math.ceil(N / 32), Math.ceil(M / 32));
-        expectWithinSumBound(o[3], out[0], sums[0], K + 1, 'C');
-        // a², b² add one rounding each before the product: K + 3
-        expectWithinSumBound(o[4], out[1], sums[1], K + 3, 'C2');
-      });
-});
+  describe(`${dual} (weight gradient + Σg² in one pass)`, () => {
+    for (const [M, N, K] of [
+      [1, 1, 1],
+      [31, 33, 7],
+      [64, 70, 129],
+    ] as [number, number, number][])
+      for (const flags of [MM_TRANS_A, MM_TRANS_A | MM_ACCUMULATE])
+        it(`M=${M} N=${N} K=${K} flags=${flags}`, async () => {
+          const rng = new Rng(M + N + K, `dual${flags}`);
+          const A = rand(M * K, rng);
+          const B = rand(K * N, rng);
+          const C0 = rand(M * N, rng);
+          const out: Float64Array[] = [];
+          const sums: Float64Array[] = [];
+          for (const sq of [0, MM_SQUARE]) {
+            const e = Float64Array.from(C0);
+            ref.matmul(A, B, e, { M, N, K, flags: flags | sq });
+            out.push(e);
+            const abs = Float64Array.from(C0, Math.abs);
+            ref.matmul(Float64Array.from(A, Math.abs), Float64Array.from(B, Math.abs), abs, { M, N, K, flags: flags | sq | MM_ACCUMULATE });
+            sums.push(abs);
+          }
+          const o = await runKernel(dual, { 0: u32s([M, N, K, flags]), 1: { data: A }, 2: { data: B }, 3: { data: C0 }, 4: { data: C0 } }, Math.ceil(N / 32), Math.ceil(M / 32));
+          expectWithinSumBound(o[3], out[0], sums[0], K + 1, 'C');
+          // a², b² add one rounding each before the product: K + 3
+          expectWithinSumBound(o[4], out[1], sums[1], K + 3, 'C2');
+        });
+  });
+}
 
 describe('activation.wgsl', () => {
   const acts = ['relu', 'gelu', 'quadratic'] as const;

@@ -3,6 +3,7 @@
  * `webgpu`), for runs, sweeps and benchmarks without a browser.
  */
 import { WebGpuUnavailableError } from '../engine/device';
+import { PRESETS } from '../config/presets';
 import { settingsHelp, UsageError } from './flags';
 import { DeviceLostError, DivergedError } from './session';
 
@@ -11,10 +12,11 @@ const HELP = `grokscope — train the lab's network headless, on WebGPU through 
 usage:
   grokscope train [settings] [--steps N] [--out run.json] [--csv metrics.csv] [--stop-at ACC] [--instruments] [--quiet]
   grokscope sweep [settings] [--variants LIST] [--seeds LIST] [--lrs LIST] [--steps N] [--out sweep.json] [--csv sweep.csv]
-  grokscope bench [--steps N] [--sizes tiny,mid,large] [--out bench.json]
+  grokscope sweep --widths LIST [settings] [--seeds LIST] [--steps N] [--out sweep.json] [--csv sweep.csv]
+  grokscope bench [--sizes small,mid,large] [--presets tiny,lecture,paper] [--rounds 2] [--min-ms 1000] [--out bench.json] [--md bench.md]
   grokscope --help
 
-settings (the same table as the lab's URL; --preset NAME starts from a preset: tiny, lecture, paper, noise):
+settings (the same table as the lab's URL; --preset NAME starts from a preset: ${PRESETS.map((p) => p.name).join(', ')}):
 ${settingsHelp()}
 
 train:   --steps (default 3000; 0 writes the initial weights), --out (run file JSON), --csv (metrics),
@@ -24,7 +26,13 @@ sweep:   --variants (comma list of OPT or OPT+GATE, default adamw,adamw+exact-ha
          adamw+stream,cautious,grokfast), --seeds (default 1,2,3,4,5), --lrs (default: the --lr setting),
          --steps (budget per run, default 3000). Prints steps to 99% train and 95% held-out accuracy,
          median and range over seeds, censored runs counted as such, and the ratio to adamw.
-bench:   steps/s and GFLOP/s for three sizes, and the gated-step cost ratios, measured in one run.
+sweep --widths: one run per width and seed (default seeds 1,2,3), each to the end of --steps; prints per
+         width P (parameters), n·k (training outputs), median [range] of held-out and train error (MSE per
+         output for task=regress, 1 − accuracy otherwise) and the noise's energy share in the signal channel
+         from the last instrument snapshot (needs --instrument-every > 0). With --preset regress it is the
+         double-descent sweep across P ≈ n·k.
+bench:   steps/s at three sizes (plain and gated), matmul GFLOP/s per kernel variant, copy bandwidth,
+         the instruments' cost per preset and the autotuner's table, measured in one run.
 
 exit codes: 0 ok, 2 bad flags, 3 no WebGPU adapter / device lost, 4 training diverged, 1 other errors`;
 

@@ -1,5 +1,6 @@
 /** One headless training run on Dawn: the loop shared by `train`, `sweep` and `bench`. */
 import type { RunConfig } from '../config/settings';
+import { setTuneCache } from '../engine/autotune';
 import type { GpuContext } from '../engine/device';
 import { nodeGpuContext } from '../engine/node';
 import { nodeShaderSources } from '../engine/nodeShaders';
@@ -7,10 +8,12 @@ import { GpuTrainer } from '../engine/trainer';
 import { GrokTracker } from '../model/grok';
 import { isDiverged, type MetricsRow, type TrainerState } from '../model/trainer';
 import type { Dataset } from '../tasks/modular';
+import { fileTuneCache } from './tuneCache';
 
 let ctx: Promise<GpuContext> | null = null;
 /** the CLI's device; after a loss the next call acquires a fresh one */
 export function cliGpu(): Promise<GpuContext> {
+  if (!ctx) setTuneCache(fileTuneCache());
   ctx ??= nodeGpuContext(() => {
     ctx = null; // the trainer on it reports the loss (GpuTrainer.deviceLost); runTraining rebuilds
   });
@@ -114,7 +117,7 @@ export async function runTraining(config: RunConfig, o: RunOptions): Promise<Run
     const secs = (performance.now() - t0) / 1000;
     await o.onProgress?.(trainer.step, rows[rows.length - 1], trainer.step / secs);
     if (o.stopWhenGrokked && grok.steps.grokked !== null) break;
-    if (o.stopAtTestAcc !== undefined && rows.length > 0 && rows[rows.length - 1].testAcc >= o.stopAtTestAcc) break;
+    if (o.stopAtTestAcc !== undefined && rows.length > 0 && (rows[rows.length - 1].testAcc ?? 0) >= o.stopAtTestAcc) break;
   }
   if (trainer.step % config.evalEvery !== 0) {
     trainer.evaluate();

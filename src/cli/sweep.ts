@@ -47,8 +47,12 @@ interface RunRecord {
 }
 
 export async function sweepCommand(argv: string[]): Promise<void> {
-  const args = parseArgs(argv, ['variants', 'seeds', 'lrs', 'steps', 'out', 'csv'], ['quiet']);
+  const args = parseArgs(argv, ['variants', 'seeds', 'lrs', 'steps', 'out', 'csv', 'widths'], ['quiet']);
   const base = configFromArgs(args);
+  if (args.extra.has('widths')) {
+    const { widthSweepCommand } = await import('./widthSweep');
+    return widthSweepCommand(args, base, settingList(args.extra.get('seeds') ?? '1,2,3', 'seeds', 'seed'));
+  }
   const variants = parseVariants(args.extra.get('variants') ?? 'adamw,adamw+exact-hard,adamw+exact-soft,adamw+stream,cautious,grokfast');
   const seeds = settingList(args.extra.get('seeds') ?? '1,2,3,4,5', 'seeds', 'seed');
   const lrs = args.extra.has('lrs') ? settingList(args.extra.get('lrs')!, 'lrs', 'lr') : [base.lr];

@@ -1,9 +1,10 @@
 /** `grokscope train`: one run, progress on stderr, summary JSON on stdout, run file and CSV on request. */
 import { writeFileSync } from 'node:fs';
 import { netLayout } from '../model/arch';
+import { progressText } from '../model/run';
 import { buildRunFile } from '../model/runfile';
 import { metricsCsv } from '../model/csv';
-import { checkOutputPath, configFromArgs, floatOption, intOption, parseArgs } from './flags';
+import { checkOutputPath, configFromArgs, floatOption, intOption, parseArgs, UsageError } from './flags';
 import { cliGpu, runTraining } from './session';
 
 export const TRAIN_OPTIONS = ['steps', 'out', 'csv', 'stop-at'] as const;
@@ -13,6 +14,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const config = configFromArgs(args);
   const steps = intOption(args, 'steps', 3000, 0, 10_000_000);
   const stopAt = args.extra.has('stop-at') ? floatOption(args, 'stop-at', 1, 0, 1) : undefined;
+  if (stopAt !== undefined && config.task === 'regress') throw new UsageError('--stop-at is a held-out accuracy; the regress task has none (it reports MSE)');
   const quiet = args.bools.has('quiet');
   const outPath = checkOutputPath(args, 'out');
   const csvPath = checkOutputPath(args, 'csv');
@@ -32,7 +34,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     onProgress: quiet
       ? undefined
       : (step, r, sps) => {
-          const acc = r ? `train ${(100 * r.trainAcc).toFixed(1)}%  held-out ${(100 * r.testAcc).toFixed(1)}%  loss ${r.trainLoss.toFixed(4)}` : '';
+          const acc = r ? `${progressText(r)}  loss ${r.trainLoss.toFixed(4)}` : '';
           process.stderr.write(`\rstep ${step}/${steps}  ${acc}  ${sps.toFixed(1)} steps/s   `);
         },
   });
@@ -51,9 +53,14 @@ export async function trainCommand(argv: string[]): Promise<void> {
     steps: t.step,
     seconds: Number(result.seconds.toFixed(2)),
     stepsPerSec: Number(result.stepsPerSec.toFixed(2)),
-    stepsToTrain99: result.train99,
-    /** grokked, by the one definition (src/model/grok.ts): held-out ≥ 95% at or after memorisation */
-    stepsToTest95: result.grokked,
+    // accuracy milestones exist for the modular tasks only (regress reports MSE in `final`)
+    ...(config.task === 'regress'
+      ? {}
+      : {
+          stepsToTrain99: result.train99,
+          /** grokked, by the one definition (src/model/grok.ts): held-out ≥ 95% at or after memorisation */
+          stepsToTest95: result.grokked,
+        }),
     recoveries: result.recoveries,
     final: last ?? null,
   };

@@ -57,6 +57,18 @@ export const PRESETS: readonly Preset[] = [
     blurb: 'the reservoir preset with 20% wrong labels: does the network park the noise in ker W (benign overfitting)?',
     config: { task: 'add', p: 11, train: 0.5, noise: 0.2, embed: 8, width: 16, depth: 1, lr: 1e-2, wd: 1, evalEvery: 10, probeTrain: 16, probeTest: 16, instrumentEvery: 20 },
   },
+  {
+    name: 'regress',
+    title: 'Regression',
+    blurb: 'a random teacher on 11×11 pairs, noisy targets (σ = 0.5), squared loss: the network interpolates the noise; sweep --widths crosses P ≈ n·k',
+    config: { task: 'regress', p: 11, train: 0.5, noise: 0, noiseStd: 0.5, teacherSeed: 1, embed: 8, width: 64, depth: 1, lr: 1e-2, wd: 0, evalEvery: 20, instrumentEvery: 100 },
+  },
+  {
+    name: 'regress-narrow',
+    title: 'Regression, narrow',
+    blurb: 'the regress task at width 8: P = 323 parameters against n·k = 671 training outputs, so at least 348 output directions lie beyond reach (a reservoir by counting)',
+    config: { task: 'regress', p: 11, train: 0.5, noise: 0, noiseStd: 0.5, teacherSeed: 1, embed: 8, width: 8, depth: 1, lr: 1e-2, wd: 0, evalEvery: 20, instrumentEvery: 100 },
+  },
 ];
 
 export function presetConfig(name: string): RunConfig | undefined {

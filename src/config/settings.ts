@@ -14,7 +14,8 @@
  */
 import * as v from 'valibot';
 
-export const TASKS = ['add', 'sub', 'mul', 'div'] as const;
+/** The modular tasks a∘b mod p, and `regress`: a fixed random teacher network on the same (a, b) pairs (src/tasks/regression.ts). */
+export const TASKS = ['add', 'sub', 'mul', 'div', 'regress'] as const;
 export const ACTIVATIONS = ['relu', 'gelu', 'quadratic'] as const;
 export const OPTIMIZERS = ['sgd', 'adamw', 'cautious', 'grokfast'] as const;
 /** Gate variants (THEORY.md "The gate"). `stream` is the soft streaming mask, `stream-hard` its hard form. */
@@ -82,10 +83,12 @@ function setting<const S extends AnySchema, const O extends SettingOpts>(schema:
 
 /** The table. One entry per setting; everything else is derived. */
 export const SETTINGS_TABLE = {
-  task: setting(oneOf(TASKS), 'add', 'operation a∘b mod p (div = a·b⁻¹, b ≠ 0)', { group: 'Task' }),
+  task: setting(oneOf(TASKS), 'add', 'operation a∘b mod p (div = a·b⁻¹, b ≠ 0), or regress: a random teacher network, squared loss', { group: 'Task' }),
   p: setting(int(5, 113), 23, 'modulus p, a prime in 5..113', { group: 'Task' }),
   train: setting(float(0, 1, { minExclusive: true, maxExclusive: true }), 0.7, 'training fraction of all pairs, in (0, 1)', { group: 'Task' }),
-  noise: setting(float(0, 1, { maxExclusive: true }), 0, 'fraction of training labels replaced by wrong ones, in [0, 1)', { group: 'Task' }),
+  noise: setting(float(0, 1, { maxExclusive: true }), 0, 'fraction of training labels replaced by wrong ones, in [0, 1) (modular tasks)', { group: 'Task' }),
+  noiseStd: setting(float(0, 10), 0, 'regress: Gaussian noise on training targets, std relative to the teacher outputs (std 1)', { group: 'Task' }),
+  teacherSeed: setting(int(0, 2 ** 31 - 1), 1, 'regress: seed of the teacher network (independent of seed)', { group: 'Task' }),
   embed: setting(int(1, 512), 32, 'embedding size d', { group: 'Model' }),
   width: setting(int(8, 512), 64, 'hidden width, 8..512', { group: 'Model' }),
   depth: setting(int(1, 3), 1, 'hidden layers, 1..3', { group: 'Model' }),
@@ -252,10 +255,15 @@ export function crossCheck(c: RunConfig, bufferLimit = BUFFER_LIMIT_BYTES): Sett
   const errors: SettingError[] = [];
   if (!isPrime(c.p)) errors.push({ key: 'p', value: String(c.p), message: `p=${c.p} is not prime (modular arithmetic needs a field: try 23, 47 or 97)` });
   const n = exampleCount(c.task, c.p);
+  // one noise setting per meaning: a flip fraction means nothing for real-valued targets, a std nothing for labels
+  if (c.task === 'regress' && c.noise > 0) errors.push({ key: 'noise', value: String(c.noise), message: `noise=${c.noise} flips class labels; the regress task has none (use noiseStd for Gaussian target noise)` });
+  if (c.task !== 'regress' && c.noiseStd > 0) errors.push({ key: 'noiseStd', value: String(c.noiseStd), message: `noiseStd=${c.noiseStd} is target noise of the regress task; ${c.task} uses noise (a fraction of flipped labels)` });
   const nTrain = Math.round(c.train * n);
   if (nTrain < 2 || nTrain >= n) errors.push({ key: 'train', value: String(c.train), message: `train=${c.train} leaves ${nTrain} of ${n} pairs for training; need at least 2 and at least one held out` });
   if (c.batch > 0 && c.batch > nTrain) errors.push({ key: 'batch', value: String(c.batch), message: `batch=${c.batch} exceeds the ${nTrain} training pairs (use 0 for full batch)` });
   if (c.batch === 1 && c.gate.startsWith('exact')) errors.push({ key: 'batch', value: '1', message: 'the exact gate needs b ≥ 2 (σ²/(b−1))' });
+  // the transformer's head is the p-way softmax cross-entropy; the squared loss is wired into the MLP trainer only
+  if (c.arch === 'transformer' && c.task === 'regress') errors.push({ key: 'arch', value: c.arch, message: 'arch=transformer has no squared-loss head: task=regress needs arch=mlp' });
   if (c.arch === 'transformer' && c.dmodel % c.heads !== 0) errors.push({ key: 'heads', value: String(c.heads), message: `heads=${c.heads} must divide dmodel=${c.dmodel} (head size d/H)` });
   if (c.arch === 'transformer' && c.instrumentEvery > 0)
     errors.push({ key: 'instrumentEvery', value: String(c.instrumentEvery), message: 'the theory instruments are MLP only (their structured eNTK formula has no transformer form yet): set instrumentEvery=0 with arch=transformer' });
@@ -293,6 +301,9 @@ export function parseSettings(
     // Cross-rule failures: put the offending settings back to the base values.
     for (const e of cross) flat[e.key] = toFlat(base)[e.key];
     config = fromFlat(flat);
+    // a rule over two settings can still clash with the other one (arch=transformer from a
+    // preset, task=regress from the query): then the base, which satisfies every rule, stands
+    if (crossCheck(config).length > 0) config = fromFlat(toFlat(base));
     errors.push(...cross);
   }
   return { config, errors };
@@ -335,7 +346,7 @@ export function diffSettings(c: RunConfig, base: RunConfig = defaultConfig()): [
   return SETTINGS.filter((s) => a[s.key] !== b[s.key]).map((s) => [s.urlName, String(a[s.key])]);
 }
 
-/** Number of examples of the task: p² pairs, or p(p−1) for division (b ≠ 0). */
+/** Number of examples of the task: p² pairs, or p(p−1) for division (b ≠ 0); regress uses all p² pairs. */
 export function exampleCount(task: Task, p: number): number {
   return task === 'div' ? p * (p - 1) : p * p;
 }

@@ -5,6 +5,7 @@
  * bind groups are built from named binding tables (bindings.ts).
  */
 import { BINDINGS, type BindingsOf, type Slice } from './bindings';
+import type { MatmulChoice } from './modules/matmul';
 import type { KernelName, Pipelines } from './pipelines';
 import { gpuResources } from './resources';
 
@@ -40,12 +41,16 @@ export class GpuArena {
   readonly uniformData: ArrayBuffer;
   private slots = 0;
   private readonly owned: GPUBuffer[] = [];
+  /** shape keys of every matrix product built on this arena (test/autotune.gpu.test.ts checks the plan covers them) */
+  readonly matmulShapes = new Set<string>();
 
   constructor(
     readonly device: GPUDevice,
     readonly pipelines: Pipelines,
     uniformSlots: number,
     readonly name: string,
+    /** which matmul variant runs each product (src/engine/modules/matmul.ts); null: block4 everywhere */
+    readonly matmulPlan: MatmulChoice | null = null,
   ) {
     this.uniformData = new ArrayBuffer(UNIFORM_SLOT * uniformSlots);
     this.uniform = this.own(device.createBuffer({ label: `${name} uniforms`, size: this.uniformData.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST }));

@@ -10,6 +10,8 @@ import type { KernelName } from './pipelines';
 export const BINDINGS = {
   matmul: { P: 0, A: 1, B: 2, C: 3 },
   matmulDual: { P: 0, A: 1, B: 2, C: 3, C2: 4 },
+  matmulTiled: { P: 0, A: 1, B: 2, C: 3 },
+  matmulTiledDual: { P: 0, A: 1, B: 2, C: 3, C2: 4 },
   biasAct: { S0: 0, bias: 1, Z: 2, H: 3 },
   addBias: { S1: 4, Xr: 5, D: 6 },
   actBackward: { S1: 4, Xr: 5, D: 6 },
@@ -17,6 +19,7 @@ export const BINDINGS = {
   gather: { G0: 0, E: 1, tok: 2, X: 3 },
   scatter: { G1: 4, dX: 5, rowStart: 6, entries: 7, dE: 8, SQ: 9 },
   softmaxCE: { L: 0, labels: 1, Z: 2, perEx: 3 },
+  squaredLoss: { S: 4, targets: 5, U: 6, perExSq: 7 },
   metricsPartial: { M0: 0, perEx: 1, category: 2, partials: 3, weights: 7 },
   metricsFinish: { M1: 4, partialsIn: 5, history: 6 },
   optDirection: { O: 0, grad: 1, sq: 2, state: 3, out: 4 },

@@ -2,7 +2,9 @@
 import type { RunConfig } from '../config/settings';
 import type { Trainer } from '../model/trainer';
 import type { Dataset } from '../tasks/modular';
+import { setTuneCache } from './autotune';
 import { acquireDevice, type GpuContext } from './device';
+import { indexedDbTuneCache } from './tuneCacheIdb';
 import { browserShaderSources } from './browserShaders';
 import type { ShaderSources } from './shaders';
 import { gpuResources } from './resources';
@@ -13,6 +15,10 @@ const lostListeners = new Set<(reason: string) => void>();
 
 /** One device per page or worker, shared by every run (compare mode runs two trainers on it). */
 export function browserGpuContext(): Promise<GpuContext> {
+  if (!shared) {
+    const idb = indexedDbTuneCache();
+    if (idb) setTuneCache(idb);
+  }
   shared ??= acquireDevice(typeof navigator !== 'undefined' ? navigator.gpu : undefined, (reason) => {
     shared = null; // the next run asks for a fresh device
     for (const l of lostListeners) l(reason);

@@ -7,6 +7,8 @@ import type { ShaderName, ShaderSources } from './shaders';
 export const ENTRY_POINTS = {
   matmul: ['matmul', 'main'],
   matmulDual: ['matmul', 'main_dual'],
+  matmulTiled: ['matmul', 'tiled'],
+  matmulTiledDual: ['matmul', 'tiled_dual'],
   biasAct: ['activation', 'bias_act'],
   addBias: ['activation', 'add_bias'],
   actBackward: ['activation', 'act_backward'],
@@ -14,6 +16,7 @@ export const ENTRY_POINTS = {
   gather: ['embed', 'gather'],
   scatter: ['embed', 'scatter'],
   softmaxCE: ['loss', 'softmax_ce'],
+  squaredLoss: ['loss', 'squared'],
   metricsPartial: ['metrics', 'partial'],
   metricsFinish: ['metrics', 'finish'],
   optDirection: ['optim', 'direction'],

@@ -1,6 +1,7 @@
 /**
  * The training engine on WebGPU. One step is one command buffer with one compute
- * pass: embedding gather → MLP forward → softmax-CE and output gradient →
+ * pass: embedding gather → MLP forward → the task's loss and output gradient
+ * (softmax-CE, or the squared loss of the regress task) →
  * backward (mean gradient, plus the squared-operand Σg² passes when an exact gate
  * needs them) → gate mask and optimizer direction → per-tensor mask sums → update.
  * Every `evalEvery` steps the same pass also runs a forward over all p² examples
@@ -22,9 +23,10 @@ import { gateUsesExactStats } from '../model/rules';
 import type { BatchPosition, LiveSettings, MetricsRow, RunEvent, Trainer, TrainerInfo, TrainerState } from '../model/trainer';
 import { makeDataset, type Dataset } from '../tasks/modular';
 import { encode, GpuArena, write, type Dispatch } from './arena';
+import { describePlan, stepShapes, tuneMatmul, type MatmulPlan } from './autotune';
 import type { GpuContext } from './device';
 import { CategoryMetrics } from './modules/metrics';
-import { SoftmaxCrossEntropy } from './modules/loss';
+import { SoftmaxCrossEntropy, SquaredLoss, type OutputLoss } from './modules/loss';
 import { MlpNetwork } from './modules/mlp';
 import { TransformerNetwork } from './modules/transformer';
 import type { GradBuffers } from './modules/module';
@@ -75,7 +77,10 @@ export class GpuTrainer implements Trainer {
   private readonly history: GPUBuffer;
   private readonly staging: GPUBuffer;
   private readonly batchTokens: GPUBuffer;
+  /** the batch's labels (u32), or its real targets (b × k f32) for the regress task */
   private readonly batchLabels: GPUBuffer;
+  /** the batch's real targets (b × k floats) for the regress task; null for class labels */
+  private readonly targetScratch: Float32Array | null;
   // prebuilt dispatch lists
   private readonly forwardTrain: Dispatch[];
   private readonly backwardPlain: Dispatch[];
@@ -98,13 +103,22 @@ export class GpuTrainer implements Trainer {
 
   static async create(config: RunConfig, ctx: GpuContext, sources: ShaderSources, dataset?: Dataset): Promise<GpuTrainer> {
     const pipelines = await getPipelines(ctx.device, sources);
-    return new GpuTrainer(config, ctx, pipelines, dataset ?? makeDataset(config));
+    const ds = dataset ?? makeDataset(config);
+    // the one place kernel variants enter the engine: each product's variant, timed on this adapter
+    const plan = await tuneMatmul(ctx, pipelines, sources, stepShapes(config, ds));
+    return new GpuTrainer(config, ctx, pipelines, ds, plan);
   }
 
-  private constructor(config: RunConfig, ctx: GpuContext, pipelines: Pipelines, dataset: Dataset) {
+  private constructor(
+    config: RunConfig,
+    ctx: GpuContext,
+    pipelines: Pipelines,
+    dataset: Dataset,
+    readonly matmulPlan: MatmulPlan,
+  ) {
     this.config = config;
     this.device = ctx.device;
-    this.info = { backend: 'webgpu', adapter: ctx.adapterName };
+    this.info = { backend: 'webgpu', adapter: ctx.adapterName, kernels: `matmul ${describePlan(matmulPlan)}` };
     void ctx.device.lost.then((l) => {
       if (this.destroyed) return;
       this.deviceLost = true;
@@ -121,7 +135,8 @@ export class GpuTrainer implements Trainer {
     this.sampler = new BatchSampler(dataset.trainIdx, b, config.seed);
     const nAll = dataset.labels.length;
     // uniform slots: the MLP needs < 128; a transformer block adds ~60 (forward twice, backward twice)
-    const arena = (this.arena = new GpuArena(ctx.device, pipelines, 128 + (config.arch === 'transformer' ? 96 * config.layers : 0), 'trainer'));
+    // every matrix product of the network takes its variant from the plan (modules/matmul.ts)
+    const arena = (this.arena = new GpuArena(ctx.device, pipelines, 128 + (config.arch === 'transformer' ? 96 * config.layers : 0), 'trainer', matmulPlan));
 
     // ---- buffers (allocated once per run) ----
     this.g = { params: arena.f32(P, 'w'), grad: arena.f32(P, 'grad'), sq: arena.f32(P, 'sq') };
@@ -129,16 +144,22 @@ export class GpuTrainer implements Trainer {
     const net = (this.net = layout.arch === 'transformer' ? new TransformerNetwork(arena, layout, this.g, b, R) : new MlpNetwork(arena, layout, this.g, b, R));
     const tpe = net.tokensPerExample;
     const allTokens = arena.buffer(4 * tpe * nAll, 'all tokens');
-    const allLabels = arena.buffer(4 * nAll, 'all labels');
+    const reg = dataset.regression;
+    if (reg && layout.arch !== 'mlp') throw new Error('task=regress trains the MLP only (arch=mlp): the transformer has no squared-loss head');
+    if (reg && reg.k !== layout.p) throw new Error(`the regress task has ${reg.k} outputs per example, the network ${layout.p}`);
+    // the regress task trains on real targets, n × k floats, in place of the u32 labels
+    const allLabels = arena.buffer(4 * (reg ? nAll * reg.k : nAll), reg ? 'all targets' : 'all labels');
     const category = arena.buffer(4 * nAll, 'category');
     this.batchTokens = arena.buffer(4 * tpe * b, 'batch tokens');
-    this.batchLabels = arena.buffer(4 * b, 'batch labels');
+    this.batchLabels = arena.buffer(4 * (reg ? b * reg.k : b), reg ? 'batch targets' : 'batch labels');
+    this.targetScratch = reg ? new Float32Array(b * reg.k) : null;
     const perEx = arena.f32(2 * Math.max(b, nAll), 'per-example loss, correct');
     this.history = arena.f32(HISTORY_ROWS * this.rowFloats, 'metrics history');
     this.staging = arena.staging(4 * HISTORY_ROWS * this.rowFloats, 'metrics staging');
 
     // ---- the model and the modules around it ----
-    const loss = new SoftmaxCrossEntropy(arena, layout.p);
+    // the task picks the loss module: both write the output gradient over the logits
+    const loss: OutputLoss = reg ? new SquaredLoss(arena, reg.k) : new SoftmaxCrossEntropy(arena, layout.p);
     this.opt = new Optimizer(arena, layout.tensors, P, this.g);
     this.metrics = new CategoryMetrics(arena, nAll, perEx, category, this.history, this.g.params, P);
 
@@ -146,7 +167,7 @@ export class GpuTrainer implements Trainer {
     const q = this.device.queue;
     write(q, this.g.params, 0, initParams(layout, config.seed));
     write(q, allTokens, 0, net.encodeTokens(dataset.tokens, nAll, new Uint32Array(tpe * nAll)));
-    write(q, allLabels, 0, dataset.labels);
+    write(q, allLabels, 0, reg ? reg.targets : dataset.labels);
     write(q, category, 0, dataset.category);
     this.batchIdx = new Uint32Array(b);
     this.pairScratch = new Uint32Array(2 * b);
@@ -171,12 +192,16 @@ export class GpuTrainer implements Trainer {
       this.pairScratch[2 * i] = ds.tokens[2 * e];
       this.pairScratch[2 * i + 1] = ds.tokens[2 * e + 1];
       this.labScratch[i] = ds.labels[e];
+      if (this.targetScratch && ds.regression) {
+        const k = ds.regression.k;
+        this.targetScratch.set(ds.regression.targets.subarray(e * k, (e + 1) * k), i * k);
+      }
     }
     this.net.encodeTokens(this.pairScratch, this.b, this.tokScratch);
     this.net.prepareBatch(this.tokScratch);
     const q = this.device.queue;
     write(q, this.batchTokens, 0, this.tokScratch);
-    write(q, this.batchLabels, 0, this.labScratch);
+    write(q, this.batchLabels, 0, this.targetScratch ?? this.labScratch);
   }
 
   private checkAlive(): void {
@@ -202,6 +227,17 @@ export class GpuTrainer implements Trainer {
       this.device.queue.submit([enc.finish()]);
     }
     this.pump();
+  }
+
+  /** shape keys of every matrix product this trainer's modules issue (each runs the plan's variant for it) */
+  get matmulShapes(): ReadonlySet<string> {
+    return this.arena.matmulShapes;
+  }
+
+  /** compute dispatches one training step encodes (plain, and with the exact gate's squared pass), and one evaluation */
+  get dispatches(): { step: number; stepExact: number; evaluation: number } {
+    const base = this.forwardTrain.length + this.opt.dispatches.length;
+    return { step: base + this.backwardPlain.length, stepExact: base + this.backwardSq.length, evaluation: this.evaluation.length };
   }
 
   private evalRowOffset(): number {
@@ -253,7 +289,7 @@ export class GpuTrainer implements Trainer {
         for (let r = 0; r < n; r++) {
           const row = data.subarray(r * this.rowFloats, (r + 1) * this.rowFloats);
           const open = row[1] !== 0 ? sizes.map((size, t) => row[ROW_STATS + 2 * t] / size) : null;
-          this.rows.push(metricsFromSums(row[0], row.subarray(2, 11), open, sizes, row[ROW_NONFINITE]));
+          this.rows.push(metricsFromSums(row[0], row.subarray(2, 11), open, sizes, row[ROW_NONFINITE], this.dataset.regression !== undefined));
         }
         this.readCount += n;
         this.mapping = null;

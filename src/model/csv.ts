@@ -27,7 +27,8 @@ export function toCsv(header: readonly string[], rows: Iterable<readonly CsvCell
 export function metricsCsv(lanes: readonly { label?: string; metrics: readonly MetricsRow[]; tensors?: readonly string[] }[]): string {
   const labelled = lanes.some((l) => l.label !== undefined);
   const tensors = lanes[0]?.tensors ?? [];
-  const header = [...(labelled ? ['lane'] : []), 'step', 'trainLoss', 'trainAcc', 'testLoss', 'testAcc', 'flippedAcc', 'gateOpen', ...tensors.map((t) => `gateOpen[${t}]`)];
+  // accuracy is empty for the regress task, MSE per output empty for the modular tasks
+  const header = [...(labelled ? ['lane'] : []), 'step', 'trainLoss', 'trainAcc', 'testLoss', 'testAcc', 'trainMse', 'testMse', 'flippedAcc', 'gateOpen', ...tensors.map((t) => `gateOpen[${t}]`)];
   function* rows(): Generator<CsvCell[]> {
     for (const l of lanes)
       for (const r of l.metrics)
@@ -38,6 +39,8 @@ export function metricsCsv(lanes: readonly { label?: string; metrics: readonly M
           r.trainAcc,
           r.testLoss,
           r.testAcc,
+          r.trainMse,
+          r.testMse,
           r.flippedAcc,
           r.gateOpen,
           ...tensors.map((_, i) => r.gateOpenByTensor?.[i] ?? null),

@@ -27,7 +27,8 @@ export function grokSteps(rows: readonly MetricsRow[]): GrokSteps {
 export class GrokTracker {
   readonly steps: GrokSteps = { memorised: null, grokked: null };
   add(r: MetricsRow): void {
-    if (this.steps.memorised === null && r.trainAcc >= MEMORISED_ACC) this.steps.memorised = r.step;
-    if (this.steps.memorised !== null && this.steps.grokked === null && r.testAcc >= GROKKED_ACC) this.steps.grokked = r.step;
+    // accuracy is null for the regress task: it neither memorises nor groks by this definition
+    if (this.steps.memorised === null && r.trainAcc !== null && r.trainAcc >= MEMORISED_ACC) this.steps.memorised = r.step;
+    if (this.steps.memorised !== null && this.steps.grokked === null && r.testAcc !== null && r.testAcc >= GROKKED_ACC) this.steps.grokked = r.step;
   }
 }

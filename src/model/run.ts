@@ -94,8 +94,12 @@ export function optimParams(cfg: RunConfig, t: number, b: number, nTrain: number
   };
 }
 
-/** Metrics from (Σloss, Σcorrect, count) per category (train, flipped, held-out). */
-export function metricsFromSums(step: number, sums: ArrayLike<number>, gateOpenByTensor: number[] | null, tensorSizes: number[], nonFinite = 0): MetricsRow {
+/**
+ * Metrics from (Σloss, Σcorrect, count) per category (train, flipped, held-out). For
+ * the squared loss (`regression`) the middle sum is Σ‖u_i − y_i‖²/k, so it becomes the
+ * mean squared error per output, and accuracy — undefined for real targets — is null.
+ */
+export function metricsFromSums(step: number, sums: ArrayLike<number>, gateOpenByTensor: number[] | null, tensorSizes: number[], nonFinite = 0, regression = false): MetricsRow {
   const tr = CATEGORY_TRAIN * 3;
   const fl = CATEGORY_FLIPPED * 3;
   const te = CATEGORY_TEST * 3;
@@ -110,17 +114,27 @@ export function metricsFromSums(step: number, sums: ArrayLike<number>, gateOpenB
     });
     gateOpen = num / den;
   }
+  const train2 = (sums[tr + 1] + sums[fl + 1]) / nTrain;
+  const test2 = sums[te + 1] / sums[te + 2];
   return {
     step,
     trainLoss: (sums[tr] + sums[fl]) / nTrain,
-    trainAcc: (sums[tr + 1] + sums[fl + 1]) / nTrain,
+    trainAcc: regression ? null : train2,
     testLoss: sums[te] / sums[te + 2],
-    testAcc: sums[te + 1] / sums[te + 2],
-    flippedAcc: sums[fl + 2] > 0 ? sums[fl + 1] / sums[fl + 2] : null,
+    testAcc: regression ? null : test2,
+    trainMse: regression ? train2 : null,
+    testMse: regression ? test2 : null,
+    flippedAcc: !regression && sums[fl + 2] > 0 ? sums[fl + 1] / sums[fl + 2] : null,
     gateOpen,
     gateOpenByTensor,
     ...(nonFinite > 0 ? { nonFinite } : {}),
   };
+}
+
+/** One line for progress output: accuracies for the modular tasks, MSE for regress. */
+export function progressText(r: MetricsRow): string {
+  if (r.trainAcc !== null && r.testAcc !== null) return `train ${(100 * r.trainAcc).toFixed(1)}%  held-out ${(100 * r.testAcc).toFixed(1)}%`;
+  return `train MSE ${(r.trainMse ?? NaN).toPrecision(3)}  held-out MSE ${(r.testMse ?? NaN).toPrecision(3)}`;
 }
 
 /** Applies live changes to a config, recording each as an event. */

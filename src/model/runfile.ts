@@ -9,6 +9,10 @@
  *   per epoch begun]} for minibatch runs of at most 2²⁰ drawn examples (steps·b), so an
  *   outside replay takes the same batches (batch k of an epoch = entries k·b … k·b+b−1).
  *   Transformer runs name their tensors as in src/model/transformerLayout.ts.
+ *   task=regress adds `teacher` (seed, embed, width, act, outputs, standardised: the
+ *   teacher network of src/tasks/regression.ts, which with config.noiseStd and
+ *   config.seed reproduces every target); its metric rows carry trainAcc/testAcc null
+ *   and trainMse/testMse (mean squared error per output).
  *
  * Loading checks everything it can — format, config ranges, that the split is the
  * one the config's seed makes, every tensor's shape, every number finite — and
@@ -17,6 +21,7 @@
 import * as v from 'valibot';
 import { toFlat, validateConfig, type RunConfig } from '../config/settings';
 import { makeDataset, type Dataset } from '../tasks/modular';
+import type { TeacherSpec } from '../tasks/regression';
 import { netLayout, type NetLayout } from './arch';
 import { batchSize, epochOrders } from './run';
 import type { TensorInfo } from './layout';
@@ -42,6 +47,8 @@ export interface RunFileJson {
   optimizer: { name: string; step: number; m: Record<string, TensorJson>; v: Record<string, TensorJson>; aux: Record<string, TensorJson>; s: Record<string, TensorJson> };
   instruments?: unknown[];
   batches?: { b: number; epochs: number[][] };
+  /** task=regress: the teacher network that made the targets */
+  teacher?: TeacherSpec;
 }
 
 export interface BuildRunArgs {
@@ -71,6 +78,8 @@ export function configJson(c: RunConfig): Record<string, unknown> {
 export function metricsJson(rows: readonly MetricsRow[]): Record<string, number | number[] | null>[] {
   return rows.map((r) => {
     const o: Record<string, number | number[] | null> = { step: r.step, trainLoss: r.trainLoss, trainAcc: r.trainAcc, testLoss: r.testLoss, testAcc: r.testAcc };
+    if (r.trainMse !== null) o.trainMse = r.trainMse;
+    if (r.testMse !== null) o.testMse = r.testMse;
     if (r.flippedAcc !== null) o.flippedAcc = r.flippedAcc;
     if (r.gateOpen !== null) o.gateOpen = r.gateOpen;
     if (r.gateOpenByTensor !== null) o.gateOpenByTensor = r.gateOpenByTensor;
@@ -94,6 +103,7 @@ export function buildRunFile(a: BuildRunArgs): RunFileJson {
   if (a.instruments && a.instruments.length > 0) file.instruments = a.instruments;
   const b = batchSize(a.config, ds);
   if (b < ds.trainIdx.length && a.step * b <= 1 << 20) file.batches = { b, epochs: epochOrders(ds.trainIdx, b, a.config.seed, a.step).map((o) => Array.from(o, (i) => ds.pairIndex[i])) };
+  if (ds.regression) file.teacher = ds.regression.teacher;
   return file;
 }
 
@@ -141,9 +151,12 @@ const optionalShare = v.nullish(share, null);
 const MetricsRowSchema = v.object({
   step: stepNum,
   trainLoss: loss,
-  trainAcc: share,
+  // accuracy for the modular tasks, MSE per output for regress (checked against the task below)
+  trainAcc: optionalShare,
   testLoss: loss,
-  testAcc: share,
+  testAcc: optionalShare,
+  trainMse: v.nullish(loss, null),
+  testMse: v.nullish(loss, null),
   flippedAcc: optionalShare,
   gateOpen: optionalShare,
   gateOpenByTensor: v.nullish(v.array(share), null),
@@ -228,6 +241,13 @@ export function parseRunFile(text: string): ParsedRun {
   const sameList = (a: unknown[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
   if (!sameList(split.train, Array.from(ds.trainIdx, (i) => ds.pairIndex[i])) || !sameList(split.flipped, Array.from(ds.flippedIdx, (i) => ds.pairIndex[i])))
     throw new Error('run file split does not match the split its config (task, p, train, noise, seed) produces');
+  if (ds.regression) {
+    // the targets are a function of (teacher, noiseStd, seed): a teacher this build would not rebuild is refused
+    const t = own(raw, 'teacher');
+    const want = ds.regression.teacher;
+    if (!isObj(t) || (Object.keys(want) as (keyof TeacherSpec)[]).some((k) => t[k] !== want[k]))
+      throw new Error(`run file teacher ${JSON.stringify(t)} does not match the teacher its config makes (${JSON.stringify(want)})`);
+  }
 
   const layout = netLayout(config);
   const P = layout.totalSize;
@@ -253,6 +273,9 @@ export function parseRunFile(text: string): ParsedRun {
     const r = v.safeParse(MetricsRowSchema, row);
     if (!r.success) throw new Error(issueText(`metrics[${i}]`, r.issues));
     const m = r.output;
+    const need = ds.regression ? (['trainMse', 'testMse'] as const) : (['trainAcc', 'testAcc'] as const);
+    const missing = need.find((k) => m[k] === null);
+    if (missing) throw new Error(`metrics[${i}].${missing} must be a number (${ds.regression ? 'the regress task reports MSE, not accuracy' : 'the accuracy of a modular task'})`);
     if (m.step <= lastStep || m.step > step) throw new Error(`metrics[${i}].step ${m.step} must increase and be ≤ the run's step ${step}`);
     if (m.gateOpenByTensor !== null && m.gateOpenByTensor.length !== layout.tensors.length) throw new Error(`metrics[${i}].gateOpenByTensor must list ${layout.tensors.length} numbers, one per tensor`);
     lastStep = m.step;

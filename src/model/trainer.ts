@@ -4,13 +4,22 @@
  */
 import type { GateVariant, LiveKey, OptimizerName, RunConfig } from '../config/settings';
 
-/** One evaluation: full training set (its trained-on labels) and full held-out set. */
+/**
+ * One evaluation: full training set (its trained-on labels or targets) and full
+ * held-out set. Losses are per-example means (cross-entropy, or ½‖u − y‖² for the
+ * regress task). Accuracy exists for the modular tasks only; the regress task reports
+ * the mean squared error per output, (1/(n·k)) Σ_i ‖u_i − y_i‖², instead.
+ */
 export interface MetricsRow {
   step: number;
   trainLoss: number;
-  trainAcc: number;
+  /** null for the regress task (no classes) */
+  trainAcc: number | null;
   testLoss: number;
-  testAcc: number;
+  testAcc: number | null;
+  /** regress task only (null otherwise): mean squared error per output */
+  trainMse: number | null;
+  testMse: number | null;
   /** share of flipped (noisy) training labels the network reproduces: memorised noise */
   flippedAcc: number | null;
   /** mean gate mask over all parameters (fraction open for hard masks) at the last step */
@@ -47,6 +56,8 @@ export interface TrainerInfo {
   backend: 'webgpu' | 'cpu';
   /** adapter description (vendor, architecture, device) or "CPU reference" */
   adapter: string;
+  /** the kernel variants chosen on this adapter (GPU engine; src/engine/autotune.ts) */
+  kernels?: string;
 }
 
 /** Weights and optimizer state, flat, in the model layout. */

@@ -172,6 +172,24 @@ export function softmaxCE(logits: FloatArray, labels: Uint32Array, n: number, p:
 }
 
 /**
+ * shaders/loss.wgsl squared: per row i, loss_i = ½‖u_i − y_i‖², sqerr_i = ‖u_i − y_i‖²/k,
+ * and the output gradient g_i = scale·(u_i − y_i) (scale = 1/n: Φ = (1/(2n)) Σ‖u_i − y_i‖²).
+ * targets is n × k row-major; perExample holds (loss_i, sqerr_i).
+ */
+export function squaredLoss(outputs: FloatArray, targets: FloatArray, n: number, k: number, scale: number, perExample: FloatArray, doutputs: FloatArray | null): void {
+  for (let i = 0; i < n; i++) {
+    let ss = 0;
+    for (let c = 0; c < k; c++) {
+      const r = outputs[i * k + c] - targets[i * k + c];
+      ss += r * r;
+      if (doutputs) doutputs[i * k + c] = scale * r;
+    }
+    perExample[2 * i] = 0.5 * ss;
+    perExample[2 * i + 1] = ss / k;
+  }
+}
+
+/**
  * shaders/metrics.wgsl: per category k, (Σ loss, Σ correct, count) over the
  * examples with category[i] = k.
  */

@@ -16,8 +16,22 @@ import {
   MM_TRANS_A,
   MM_TRANS_B,
   softmaxCE,
+  squaredLoss,
   type FloatArray,
 } from './kernels';
+
+/**
+ * What the outputs are compared with: class labels (one per example; softmax
+ * cross-entropy) or real-valued targets (n × p row-major; the squared loss of the
+ * regress task). The same choice the engine makes between loss.wgsl's two entry points.
+ */
+export type Targets = Uint32Array | FloatArray;
+
+/** The task's loss kernel: perExample gets (loss_i, correct_i or sqerr_i); G, when given, scale·∂loss_i/∂u_i. */
+export function outputLoss(outputs: FloatArray, targets: Targets, n: number, k: number, scale: number, perExample: FloatArray, G: FloatArray | null): void {
+  if (targets instanceof Uint32Array) softmaxCE(outputs, targets, n, k, scale, perExample, G);
+  else squaredLoss(outputs, targets, n, k, scale, perExample, G);
+}
 
 export interface ForwardCache {
   n: number;
@@ -75,6 +89,7 @@ export function backward(layout: ModelLayout, w: FloatArray, tokens: Uint32Array
 
 export interface LossGrad {
   loss: number;
+  /** mean correct_i (cross-entropy) or mean squared error per output (squared loss) */
   acc: number;
   grad: Float64Array;
   /** Σ_i (g_i/b)² per parameter (present when asked for) */
@@ -83,12 +98,12 @@ export interface LossGrad {
   cache: ForwardCache;
 }
 
-/** Mean cross-entropy over the n examples, its gradient, optionally Σ(g_i/b)². */
-export function lossAndGrad(layout: ModelLayout, w: FloatArray, tokens: Uint32Array, labels: Uint32Array, n: number, wantSq = false): LossGrad {
+/** Mean loss over the n examples (cross-entropy, or ½‖u − y‖² for real targets), its gradient, optionally Σ(g_i/b)². */
+export function lossAndGrad(layout: ModelLayout, w: FloatArray, tokens: Uint32Array, labels: Targets, n: number, wantSq = false): LossGrad {
   const cache = forward(layout, w, tokens, n);
   const perExample = new Float64Array(2 * n);
   const G = new Float64Array(n * layout.p);
-  softmaxCE(cache.logits, labels, n, layout.p, 1 / n, perExample, G);
+  outputLoss(cache.logits, labels, n, layout.p, 1 / n, perExample, G);
   const grad = new Float64Array(layout.totalSize);
   const sq = wantSq ? new Float64Array(layout.totalSize) : null;
   backward(layout, w, tokens, cache, G, grad, sq);
@@ -102,10 +117,10 @@ export function lossAndGrad(layout: ModelLayout, w: FloatArray, tokens: Uint32Ar
 }
 
 /** Mean loss only (for finite differences). */
-export function lossOnly(layout: ModelLayout, w: FloatArray, tokens: Uint32Array, labels: Uint32Array, n: number): number {
+export function lossOnly(layout: ModelLayout, w: FloatArray, tokens: Uint32Array, labels: Targets, n: number): number {
   const cache = forward(layout, w, tokens, n);
   const perExample = new Float64Array(2 * n);
-  softmaxCE(cache.logits, labels, n, layout.p, 1 / n, perExample, null);
+  outputLoss(cache.logits, labels, n, layout.p, 1 / n, perExample, null);
   let s = 0;
   for (let i = 0; i < n; i++) s += perExample[2 * i];
   return s / n;

@@ -10,10 +10,16 @@ import { sequenceTokens, SEQ } from '../model/transformerLayout';
 import { applyLiveChange, BatchSampler, batchSize, liveResets, metricsFromSums, optimParams } from '../model/run';
 import type { BatchPosition, LiveSettings, MetricsRow, RunEvent, Trainer, TrainerInfo, TrainerState } from '../model/trainer';
 import { makeDataset, type Dataset } from '../tasks/modular';
-import { categorySums, nonFiniteCount, softmaxCE } from './kernels';
-import { forward, lossAndGrad } from './mlp';
+import { categorySums, nonFiniteCount } from './kernels';
+import { forward, lossAndGrad, outputLoss, type Targets } from './mlp';
 import { transformerForward, transformerLossAndGrad } from './transformer';
 import { gateUsesExactStats, newOptimState, optimApply, optimDirection, tensorMaskSums, type OptimState } from './optimizer';
+
+/** the transformer trains on class labels only (the settings refuse arch=transformer with task=regress) */
+function classLabels(t: Targets): Uint32Array {
+  if (!(t instanceof Uint32Array)) throw new Error('the transformer has no squared loss: task=regress needs arch=mlp');
+  return t;
+}
 
 export class ReferenceTrainer implements Trainer {
   readonly info: TrainerInfo = { backend: 'cpu', adapter: 'CPU reference (float64, no WebGPU)' };
@@ -37,7 +43,8 @@ export class ReferenceTrainer implements Trainer {
   private readonly sampler: BatchSampler;
   private readonly batchIdx: Uint32Array;
   private readonly tokens: Uint32Array;
-  private readonly labels: Uint32Array;
+  /** the batch's labels, or its real targets (b × k) for the regress task */
+  private readonly labels: Targets;
   private readonly u: Float64Array;
   private readonly q: Float64Array;
   private readonly c: Float64Array;
@@ -60,7 +67,8 @@ export class ReferenceTrainer implements Trainer {
     this.sampler = new BatchSampler(this.dataset.trainIdx, b, config.seed);
     this.batchIdx = new Uint32Array(b);
     this.tokens = new Uint32Array(2 * b);
-    this.labels = new Uint32Array(b);
+    const reg = this.dataset.regression;
+    this.labels = reg ? new Float64Array(b * reg.k) : new Uint32Array(b);
     const P = this.paramLayout.totalSize;
     this.u = new Float64Array(P);
     this.q = new Float64Array(P);
@@ -81,13 +89,16 @@ export class ReferenceTrainer implements Trainer {
       const e = this.batchIdx[i];
       this.tokens[2 * i] = ds.tokens[2 * e];
       this.tokens[2 * i + 1] = ds.tokens[2 * e + 1];
-      this.labels[i] = ds.labels[e];
+      if (ds.regression) {
+        const k = ds.regression.k;
+        for (let c = 0; c < k; c++) this.labels[i * k + c] = ds.regression.targets[e * k + c];
+      } else this.labels[i] = ds.labels[e];
     }
     const needSq = gateUsesExactStats(this.config.gate);
     const lay = this.paramLayout;
     const lg =
       lay.arch === 'transformer'
-        ? transformerLossAndGrad(lay, this.w, sequenceTokens(this.tokens, b, lay.p), this.labels, b, needSq)
+        ? transformerLossAndGrad(lay, this.w, sequenceTokens(this.tokens, b, lay.p), classLabels(this.labels), b, needSq)
         : lossAndGrad(lay, this.w, this.tokens, this.labels, b, needSq);
     this.step++;
     const hp = optimParams(this.config, this.step, b, ds.trainIdx.length, this.streamStart);
@@ -116,9 +127,9 @@ export class ReferenceTrainer implements Trainer {
     const lay = this.paramLayout;
     const logits = lay.arch === 'transformer' ? transformerForward(lay, this.w, sequenceTokens(ds.tokens, n, lay.p, new Uint32Array(SEQ * n)), n).logits : forward(lay, this.w, ds.tokens, n).logits;
     const perEx = new Float64Array(2 * n);
-    softmaxCE(logits, ds.labels, n, lay.p, 1, perEx, null);
+    outputLoss(logits, ds.regression?.targets ?? ds.labels, n, lay.p, 1, perEx, null);
     const sums = categorySums(perEx, ds.category, n, 3);
-    return metricsFromSums(this.step, sums, this.lastOpen, this.paramLayout.tensors.map((t) => t.size), nonFiniteCount(perEx, n, this.w, this.w.length));
+    return metricsFromSums(this.step, sums, this.lastOpen, this.paramLayout.tensors.map((t) => t.size), nonFiniteCount(perEx, n, this.w, this.w.length), ds.regression !== undefined);
   }
 
   evaluate(): void {

@@ -7,6 +7,7 @@
  */
 import { exampleCount, isPrime, type RunConfig, type Task } from '../config/settings';
 import { Rng } from '../util/rng';
+import { makeRegressionTargets, type RegressionTargets } from './regression';
 
 export interface Dataset {
   p: number;
@@ -26,7 +27,12 @@ export interface Dataset {
   flippedIdx: Uint32Array;
   /** per example: 0 = train (clean), 1 = train (flipped label), 2 = held-out */
   category: Uint32Array;
+  /** task=regress only: real-valued targets (labels are then all 0 and unused) */
+  regression?: RegressionTargets;
 }
+
+/** True when the run is trained on the squared loss against real-valued targets. */
+export const isRegression = (ds: Dataset): ds is Dataset & { regression: RegressionTargets } => ds.regression !== undefined;
 
 export const CATEGORY_TRAIN = 0;
 export const CATEGORY_FLIPPED = 1;
@@ -56,10 +62,12 @@ export function applyOp(task: Task, a: number, b: number, p: number): number {
     case 'div':
       if (b === 0) throw new Error('division by zero is not an example of the div task');
       return (a * modInverse(b, p)) % p;
+    case 'regress':
+      throw new Error('the regress task has real-valued targets, not a label a∘b (src/tasks/regression.ts)');
   }
 }
 
-export function makeDataset(cfg: Pick<RunConfig, 'task' | 'p' | 'train' | 'noise' | 'seed'>): Dataset {
+export function makeDataset(cfg: Pick<RunConfig, 'task' | 'p' | 'train' | 'noise' | 'seed'> & Partial<Pick<RunConfig, 'noiseStd' | 'teacherSeed'>>): Dataset {
   const { task, p } = cfg;
   if (!isPrime(p) || p < 5 || p > 113) throw new Error(`p=${p} must be a prime in 5..113`);
   if (!(cfg.train > 0 && cfg.train < 1)) throw new Error(`train=${cfg.train} must be in (0, 1)`);
@@ -73,7 +81,7 @@ export function makeDataset(cfg: Pick<RunConfig, 'task' | 'p' | 'train' | 'noise
     for (let b = task === 'div' ? 1 : 0; b < p; b++) {
       tokens[2 * k] = a;
       tokens[2 * k + 1] = b;
-      trueLabels[k] = applyOp(task, a, b, p);
+      trueLabels[k] = task === 'regress' ? 0 : applyOp(task, a, b, p);
       pairIndex[k] = a * p + b;
       k++;
     }
@@ -88,6 +96,11 @@ export function makeDataset(cfg: Pick<RunConfig, 'task' | 'p' | 'train' | 'noise
   const labels = trueLabels.slice();
   const category = new Uint32Array(n).fill(CATEGORY_TEST);
   for (const i of trainIdx) category[i] = CATEGORY_TRAIN;
+  if (task === 'regress') {
+    if (cfg.noise > 0) throw new Error(`noise=${cfg.noise}: the regress task has no labels to flip (use noiseStd)`);
+    const regression = makeRegressionTargets({ p, seed: cfg.seed, noiseStd: cfg.noiseStd ?? 0, teacherSeed: cfg.teacherSeed ?? 1 }, tokens, trainIdx);
+    return { p, task, tokens, trueLabels, labels, pairIndex, trainIdx, testIdx, flippedIdx: new Uint32Array(0), category, regression };
+  }
   const nFlip = Math.floor(cfg.noise * nTrain);
   const noiseRng = new Rng(cfg.seed, 'noise');
   const shuffledTrain = Array.from(trainIdx);

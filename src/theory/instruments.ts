@@ -13,8 +13,8 @@
 import type { RunConfig } from '../config/settings';
 import type { ModelLayout } from '../model/layout';
 import type { FloatArray } from '../reference/kernels';
-import { backward, forward, lossAndGrad } from '../reference/mlp';
-import type { Dataset } from '../tasks/modular';
+import { backward, forward, lossAndGrad, type Targets } from '../reference/mlp';
+import { isRegression, type Dataset } from '../tasks/modular';
 import { relativeError, transpose } from './dense';
 import { symmetricEigen, symmetricEigenvalues, topEigen, type Eigen } from './eigen';
 import { kernelFidelity, predictedStepChange } from './fidelity';
@@ -23,7 +23,7 @@ import { blockDiagonalTimes, centredHessian, centredKernel, centredLeft, centred
 import { DissipationGramian, type Integrator } from './gramian';
 import { probeSensitivities, traceView, type Sensitivities } from './jacobian';
 import { kernelBlock, preconditionerWeights, type KernelView } from './kernels';
-import { blockSquareRoots, centrePerPoint, OutputSystem, type PointSet } from './outputSystem';
+import { blockSquareRoots, centrePerPoint, OutputSystem, type OutputLoss, type PointSet } from './outputSystem';
 import { chooseProbe, evenlySpaced, gramianPositions, type Probe } from './probe';
 import { heldOutKernelMax, stiffness, TrackedVector } from './propagation';
 import { centerNormalize, centredOneHot, heightField, kernelDistance, kernelTargetAlignment, overlapMatrix, principalAngles } from './rotation';
@@ -65,7 +65,7 @@ export interface InstrumentOptions {
   krylovTol: number;
 }
 
-export const DEFAULT_INSTRUMENT_OPTIONS: InstrumentOptions = { k: 16, tau: 1e-3, fullViewMax: 256, gramianMaxRows: 640, gramianProbeRows: 256, integrator: 'flow', krylovTol: 1e-9 };
+export const DEFAULT_INSTRUMENT_OPTIONS: InstrumentOptions = { k: 16, tau: 1e-3, fullViewMax: 256, gramianMaxRows: 700, gramianProbeRows: 256, integrator: 'flow', krylovTol: 1e-9 };
 
 /** Fractions in [0, 1] (null: the vector is 0, or does not exist in this run). */
 export interface EnergySplit {
@@ -220,9 +220,16 @@ export class Instruments {
   /** the dense W's set */
   readonly gramianSet: 'train' | 'probe';
   private readonly layout: ModelLayout;
-  private readonly whole: { train: PointSet; test: PointSet; labels: Uint32Array; trueLabels: Uint32Array };
-  /** the dense W's train points: tokens, trained and true labels */
-  private readonly gSet: { tokens: Uint32Array; labels: number[]; trueLabels: number[] };
+  /**
+   * The whole sets. `targets` is what the loss sees (labels for cross-entropy, real
+   * targets n×p for the regress task's squared loss); `y` and `clean` are the trained
+   * and the clean target vectors (one-hot for labels), n×p.
+   */
+  private readonly whole: { train: PointSet; test: PointSet; targets: Targets; y: Float64Array; clean: Float64Array };
+  /** the dense W's train points, in the same form */
+  private readonly gSet: { tokens: Uint32Array; m: number; targets: Targets; y: Float64Array; clean: Float64Array };
+  /** squared loss (regress task): no centring, B = I/n; else cross-entropy in centred coordinates */
+  private readonly squared: boolean;
   private readonly gTest: Uint32Array;
   private readonly gramian: DissipationGramian;
   private readonly noisy: boolean;
@@ -244,30 +251,34 @@ export class Instruments {
       idx.forEach((e, i) => t.set(dataset.tokens.subarray(2 * e, 2 * e + 2), 2 * i));
       return t;
     };
-    this.whole = {
-      train: { tokens: tokensOf(dataset.trainIdx), m: dataset.trainIdx.length },
-      test: { tokens: tokensOf(dataset.testIdx), m: dataset.testIdx.length },
-      labels: Uint32Array.from(dataset.trainIdx, (e) => dataset.labels[e]),
-      trueLabels: Uint32Array.from(dataset.trainIdx, (e) => dataset.trueLabels[e]),
+    this.squared = isRegression(dataset);
+    const reg = isRegression(dataset) ? dataset.regression : null;
+    // the loss's targets, and the trained / clean target vectors, of a list of dataset examples
+    const setOf = (idx: ArrayLike<number>) => {
+      const m = idx.length;
+      if (reg) {
+        const take = (a: ArrayLike<number>) => Float64Array.from({ length: m * p }, (_, r) => a[idx[Math.floor(r / p)] * p + (r % p)]);
+        const y = take(reg.targets);
+        return { m, targets: y as Targets, y, clean: take(reg.clean) };
+      }
+      const labels = Uint32Array.from({ length: m }, (_, i) => dataset.labels[idx[i]]);
+      return { m, targets: labels as Targets, y: oneHot(labels, m, p), clean: oneHot(Array.from({ length: m }, (_, i) => dataset.trueLabels[idx[i]]), m, p) };
     };
-    this.noisy = dataset.flippedIdx.length > 0;
-    const nTrain = dataset.trainIdx.length;
+    const train = setOf(dataset.trainIdx);
+    this.whole = { train: { tokens: tokensOf(dataset.trainIdx), m: train.m }, test: { tokens: tokensOf(dataset.testIdx), m: dataset.testIdx.length }, targets: train.targets, y: train.y, clean: train.clean };
+    this.noisy = train.y.some((v, i) => v !== train.clean[i]);
+    const perPoint = this.squared ? p : p - 1; // dense rows per point: centred for cross-entropy
     const maxRows = this.options.gramianMaxRows;
-    if (nTrain * (p - 1) <= maxRows) {
+    if (train.m * perPoint <= maxRows) {
       this.gramianSet = 'train';
-      this.gSet = { tokens: this.whole.train.tokens, labels: Array.from(this.whole.labels), trueLabels: Array.from(this.whole.trueLabels) };
+      this.gSet = { tokens: this.whole.train.tokens, ...train };
     } else {
       this.gramianSet = 'probe';
-      const pos = gramianPositions(this.probe.train.flipped, Math.max(1, Math.floor(Math.min(maxRows, this.options.gramianProbeRows) / (p - 1))));
-      this.gSet = {
-        tokens: subTokens(this.probe.train.tokens, pos),
-        labels: Array.from(pos, (i) => this.probe.train.labels[i]),
-        trueLabels: Array.from(pos, (i) => this.probe.train.trueLabels[i]),
-      };
+      const pos = gramianPositions(this.probe.train.flipped, Math.max(1, Math.floor(Math.min(maxRows, this.options.gramianProbeRows) / perPoint)));
+      this.gSet = { tokens: subTokens(this.probe.train.tokens, pos), ...setOf(Array.from(pos, (i) => this.probe.train.examples[i])) };
     }
     this.gTest = evenlySpaced(this.probe.test.examples.length, Math.max(1, Math.floor(Math.min(maxRows, this.options.gramianProbeRows) / p)));
-    const mG = this.gSet.labels.length;
-    this.gramian = new DissipationGramian(mG * (p - 1), this.gTest.length * p);
+    this.gramian = new DissipationGramian(this.gSet.m * perPoint, this.gTest.length * p);
   }
 
   /**
@@ -321,7 +332,7 @@ export class Instruments {
     const w = input.state.params;
     const cfg = input.config;
     const S = probeSensitivities(layout, w, probe.train.tokens, probe.train.examples.length);
-    const grad = lossAndGrad(layout, w, whole.train.tokens, whole.labels, whole.train.m).grad;
+    const grad = lossAndGrad(layout, w, whole.train.tokens, whole.targets, whole.train.m).grad;
     const omega = preconditionerWeights(layout, {
       opt: cfg.opt,
       beta2: cfg.betas[1],
@@ -331,10 +342,11 @@ export class Instruments {
       q: cfg.gate === 'off' ? null : (input.gateMask ?? null),
       grad,
     });
-    const mG = this.gSet.labels.length;
+    const mG = this.gSet.m;
     const SG = this.gramianSet === 'probe' && mG === S.m ? S : probeSensitivities(layout, w, this.gSet.tokens, mG);
     const QG = probeSensitivities(layout, w, subTokens(probe.test.tokens, this.gTest), this.gTest.length);
-    const sys = new OutputSystem(layout, w, omega, whole.train, whole.test, { kind: 'cross-entropy', labels: whole.labels });
+    const loss: OutputLoss = whole.targets instanceof Uint32Array ? { kind: 'cross-entropy', labels: whole.targets } : { kind: 'squared', targets: whole.targets as Float64Array };
+    const sys = new OutputSystem(layout, w, omega, whole.train, whole.test, loss);
     return { S, SG, QG, grad, omega, view: this.view, sys };
   }
 
@@ -402,9 +414,12 @@ export class Instruments {
     const mG = SG.m;
     const nTrain = whole.train.m;
     const productsBefore = this.held ? this.held.sys.products : 0;
-    const K = centredKernel(blocks.KG ?? blocks.Keff, mG, p);
-    const KQS = centredRight(blocks.KQS, QG.m * p, mG, p);
-    const B = centredHessian(crossEntropyHessian(SG.logits, mG, p, nTrain));
+    // the dense W's coordinates: centred for cross-entropy (crossEntropy.ts), the outputs themselves for squared loss
+    const sq = this.squared;
+    const toDense = (x: Float64Array) => (sq ? x : centredLeft(x, mG, p, 1));
+    const K = sq ? (blocks.KG ?? blocks.Keff) : centredKernel(blocks.KG ?? blocks.Keff, mG, p);
+    const KQS = sq ? blocks.KQS : centredRight(blocks.KQS, QG.m * p, mG, p);
+    const B = sq ? identityBlocks(mG, p, nTrain) : centredHessian(crossEntropyHessian(SG.logits, mG, p, nTrain));
     const gram = this.gramian;
     if (this.held && !this.restartPending && input.step < this.held.step) this.restartPending = true; // a run reloaded at an earlier step
     let heldProducts = 0;
@@ -425,15 +440,15 @@ export class Instruments {
     }
     if (this.restartPending) {
       gram.restart();
-      const centredOneHotOf = (labels: ArrayLike<number>, m: number) => centrePerPoint(oneHot(labels, m, p), p);
-      const labels = centredOneHotOf(whole.labels, nTrain);
-      const clean = centredOneHotOf(whole.trueLabels, nTrain);
+      // cross-entropy ignores a per-point logit shift: its label vectors are centred per point
+      const vec = (x: Float64Array) => (sq ? x : centrePerPoint(x, p));
+      const labels = vec(whole.y);
+      const clean = vec(whole.clean);
       const noise = labels.map((v, i) => v - clean[i]);
-      const denseOf = (x: Float64Array) => centredLeft(x, mG, p, 1);
-      const gLabels = oneHot(this.gSet.labels, mG, p);
-      const gClean = oneHot(this.gSet.trueLabels, mG, p);
-      const gNoise = gLabels.map((v, i) => v - gClean[i]);
-      const gradientG = crossEntropyGradient(SG.logits, this.gSet.labels, mG, p, nTrain);
+      const gNoise = this.gSet.y.map((v, i) => v - this.gSet.clean[i]);
+      const gradientG = sq
+        ? SG.logits.map((u, i) => (u - this.gSet.y[i]) / nTrain)
+        : crossEntropyGradient(SG.logits, this.gSet.targets as Uint32Array, mG, p, nTrain);
       this.origin = {
         step: input.step,
         UQ: sys.UQ.slice(),
@@ -445,7 +460,7 @@ export class Instruments {
           clean: this.noisy ? new TrackedVector(clean, sys, false) : null,
           noise: this.noisy ? new TrackedVector(noise, sys, false) : null,
         },
-        dense: { gradient: denseOf(gradientG), labels: denseOf(gLabels), clean: denseOf(gClean), noise: gNoise.some((v) => v !== 0) ? denseOf(gNoise) : null },
+        dense: { gradient: toDense(gradientG), labels: toDense(this.gSet.y), clean: toDense(this.gSet.clean), noise: gNoise.some((v) => v !== 0) ? toDense(gNoise) : null },
         LambdaQQ: 0,
       };
       this.restartPending = false;
@@ -521,6 +536,13 @@ export class Instruments {
       products: heldProducts + sys.products,
     };
   }
+}
+
+/** B = I/n for the squared loss Φ = (1/2n)Σ‖u − y‖², m blocks of p × p */
+function identityBlocks(m: number, p: number, n: number): BlockDiagonal {
+  const blocks = new Float64Array(m * p * p);
+  for (let i = 0; i < m; i++) for (let c = 0; c < p; c++) blocks[i * p * p + c * p + c] = 1 / n;
+  return { size: p, count: m, blocks };
 }
 
 /** one-hot rows (m × p) */

@@ -15,6 +15,7 @@ import { useKeyboard } from './keyboard';
 import { StoryMode } from './StoryMode';
 import { useLab } from './store';
 import { CurvesView } from './views/CurvesView';
+import { DoubleDescentView } from './views/DoubleDescentView';
 import { FourierView } from './views/FourierView';
 import { GateView } from './views/GateView';
 import { KernelView } from './views/KernelView';
@@ -70,6 +71,9 @@ export function App() {
           <main className="views">
             <ViewBoundary name="Curves">
               <CurvesView />
+            </ViewBoundary>
+            <ViewBoundary name="Double descent">
+              <DoubleDescentView />
             </ViewBoundary>
             <ViewBoundary name="Fourier">
               <FourierView />

@@ -32,6 +32,10 @@ export interface LaneView {
   masks: MaskImage[] | null;
   /** log₁₀ SNR histogram of the exact gate, with the masks */
   snr: SnrHistogram | null;
+  /** snapshots received from the worker for this lane (their rate is the lab's responsiveness) */
+  snapshots: number;
+  /** whether the worker's last snapshot said it was playing (the page's own `playing` flips at the click) */
+  workerPlaying: boolean;
 }
 
 /** where a notice came from: the worker's typed error sources, the page itself, or the worker dying */
@@ -58,6 +62,8 @@ export interface LabState {
   runErrors: Notice[];
   backend: Backend | null;
   adapter: string;
+  /** the matmul variants chosen on the adapter (src/engine/autotune.ts) */
+  kernels: string | null;
   gpuMissing: string | null;
   ready: boolean;
   playing: boolean;
@@ -97,6 +103,7 @@ export const useLab = create<LabState>()(() => ({
   runErrors: [],
   backend: null,
   adapter: 'starting…',
+  kernels: null,
   gpuMissing: null,
   ready: false,
   playing: false,
@@ -120,6 +127,13 @@ export function addRunError(message: string, source: NoticeSource = 'page'): voi
   useLab.setState((s) => ({ runErrors: [...s.runErrors.filter((n) => n.message !== message), { id: ++noticeId, source, message }].slice(-20) }));
 }
 
+/** the worker sends the newest events only, so equal length alone cannot tell a new one apart */
+function sameEvents(a: readonly RunEvent[], b: readonly RunEvent[]): boolean {
+  const x = a[a.length - 1];
+  const y = b[b.length - 1];
+  return a.length === b.length && (x === y || (x !== undefined && y !== undefined && x.step === y.step && x.kind === y.kind && x.to === y.to && x.from === y.from));
+}
+
 /** older frames keep only what the time-series charts read */
 function stripHeavy(f: InstrumentFrame): InstrumentFrame {
   return { ...f, heightField: [], overlap: [], probeLabels: [], gramian: f.gramian && { ...f.gramian, predicted: [], actual: [] }, fourier: f.fourier && { ...f.fourier, eigen: null } };
@@ -134,8 +148,9 @@ export function applyWorkerEvent(e: WorkerEvent): void {
         resources: e.resources,
         backend: e.backend,
         adapter: e.adapter,
+        kernels: e.kernels,
         gpuMissing: e.gpuMissing,
-        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, batch: null, metrics: appendBounded([], e.history[i] ?? [], HISTORY_CAPS.metrics), events: [], frames: [], instrumentSkips: 0, fourier: [], masks: null, snr: null })),
+        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, batch: null, metrics: appendBounded([], e.history[i] ?? [], HISTORY_CAPS.metrics), events: [], frames: [], instrumentSkips: 0, fourier: [], masks: null, snr: null, snapshots: 0, workerPlaying: false })),
       });
       return;
     case 'snapshot':
@@ -158,13 +173,15 @@ export function applyWorkerEvent(e: WorkerEvent): void {
           batch: e.batch,
           // keep references when nothing changed, so views that select them skip a render
           config: JSON.stringify(old.config) === JSON.stringify(e.config) ? old.config : e.config,
-          events: e.events.length === old.events.length ? old.events : e.events.slice(-HISTORY_CAPS.events),
+          events: sameEvents(old.events, e.events) ? old.events : e.events.slice(-HISTORY_CAPS.events),
           metrics: e.metrics.length > 0 ? appendBounded(old.metrics, e.metrics, HISTORY_CAPS.metrics) : old.metrics,
           frames,
           instrumentSkips: e.instrumentSkips,
           fourier: e.fourier.length > 0 ? appendBounded(old.fourier.filter((f) => f.step < e.fourier[0].step), e.fourier, HISTORY_CAPS.frames) : old.fourier,
           masks: e.masks ?? (e.config.gate === 'off' ? null : old.masks),
           snr: e.masks ? e.snr : e.config.gate.startsWith('exact') ? old.snr : null,
+          snapshots: old.snapshots + 1,
+          workerPlaying: e.playing,
         };
         return { lanes, playing: e.playing };
       });

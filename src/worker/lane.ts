@@ -11,9 +11,10 @@ import { makeDataset, type Dataset } from '../tasks/modular';
 import { RUN_FILE_LIMITS } from '../model/runfile';
 import { appendBounded } from '../util/bounded';
 import type { Measurer } from './measure';
+import { MeasureBudget, StepClock } from './pace';
 import type { LaneInfo, MaskImage } from './protocol';
 
-/** GPU frames allowed in flight before the loop waits: enough to keep the queue fed, few enough to stay responsive */
+/** submits allowed in flight before the loop waits: enough to keep the queue fed, few enough to stay responsive (./pace.ts) */
 const MAX_IN_FLIGHT = 2;
 /** masks are read back at most this often (ms): a whole-parameter readback */
 const MASK_PERIOD_MS = 1000;
@@ -39,6 +40,10 @@ export class Lane {
   private maskPending = false;
   private rateSamples: [number, number][] = [];
   stepsPerSec = 0;
+  /** measured time per step on this lane's backend (sizes the loop's submits) */
+  readonly clock = new StepClock();
+  /** keeps the instruments under their share of wall time (./pace.ts) */
+  readonly measureBudget = new MeasureBudget();
 
   constructor(
     readonly index: number,
@@ -62,15 +67,22 @@ export class Lane {
     return { lane: this.index, label: this.label, config: this.config, tensors: this.layout.tensors.map((t) => t.name) };
   }
 
-  /** trains n steps; GPU work is submitted, never waited for beyond MAX_IN_FLIGHT frames */
+  /** trains n steps; GPU work is submitted, never waited for beyond MAX_IN_FLIGHT submits; each submit's completion times the step */
   async train(n: number): Promise<void> {
     if (this.trainer.info.backend === 'webgpu') {
       while (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight.shift();
       if (this.destroyed) return;
+      const submittedAt = performance.now();
       this.trainer.train(n);
-      this.inFlight.push(this.trainer.flush());
+      const done = this.trainer.flush().then(() => this.clock.observe(submittedAt, n, performance.now()));
+      // marked handled: a lost device rejects every frame in flight, and a lane torn down
+      // for recovery never awaits the rest (the tick that awaits one still sees the error)
+      done.catch(() => undefined);
+      this.inFlight.push(done);
     } else {
+      const t0 = performance.now();
       this.trainer.train(n);
+      this.clock.observe(t0, n, performance.now());
     }
   }
 

@@ -70,6 +70,8 @@ export type WorkerEvent =
       type: 'ready';
       backend: Backend;
       adapter: string;
+      /** the matmul variants the autotuner chose on this adapter (null: CPU backend) */
+      kernels: string | null;
       /** why WebGPU is not used (null when it is) */
       gpuMissing: string | null;
       lanes: LaneInfo[];

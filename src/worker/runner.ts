@@ -3,24 +3,29 @@
  * the same number of steps (lock-step, so compare mode races per step), splits the
  * steps at multiples of r to measure the instruments exactly there, drains the
  * metrics that have arrived and posts a snapshot. GPU work is only submitted; the
- * loop awaits a readback only when frames pile up (Lane.train), and every await
+ * loop awaits a readback only when submits pile up (Lane.train), and every await
  * re-checks `generation` so a reset or import mid-tick abandons the old run.
+ *
+ * A tick is one submit of about CHUNK_MS of work (./pace.ts: steps per submit adapt
+ * to the measured step time), capped by the speed setting; a heartbeat posts a
+ * snapshot every POST_PERIOD_MS while playing even when a tick is waiting on the GPU,
+ * so the page never goes quiet for long, whatever the speed or the model size.
  */
 import type { RunConfig } from '../config/settings';
 import type { LiveSettings, MetricsRow, RunEvent, TrainerState } from '../model/trainer';
 import type { Variant } from '../model/variant';
 import { gpuResources } from '../engine/resources';
+import { HISTORY_CAPS } from '../util/bounded';
 import { createTrainer } from './backend';
 import { Lane } from './lane';
 import { laneConfigs } from './lanes';
 import { killInstrumentWorker } from './instrumentHost';
 import { createMeasurer } from './measure';
+import { chunkSteps, RateCap } from './pace';
 import type { Command, WorkerEvent } from './protocol';
 import { exportRun, importRun } from './runfile';
 
-/** a CPU tick stays under this (ms), so pause and reset are answered quickly */
-const CPU_TICK_BUDGET_MS = 40;
-/** snapshots are posted at most this often while playing (ms) */
+/** snapshots are posted this often while playing (ms); the page's contract is "at least every 100 ms" */
 const POST_PERIOD_MS = 50;
 /** an in-memory checkpoint (weights + optimizer state of every lane) at most this often while training (ms) */
 const CHECKPOINT_PERIOD_MS = 2000;
@@ -36,12 +41,25 @@ export interface Checkpoint {
   lanes: { state: TrainerState; metrics: MetricsRow[]; events: RunEvent[] }[];
 }
 
+/** puts a checkpoint into the fresh lanes start() made: weights, optimizer state, history, events (plus `extra`) */
+function loadCheckpoint(cp: Checkpoint, extra: RunEvent[] = []): (l: Lane) => void {
+  return (l) => {
+    const saved = cp.lanes[l.index];
+    l.trainer.loadState(saved.state);
+    l.metrics = saved.metrics.slice();
+    l.lastGoodStep = cp.step;
+    l.priorEvents = [...saved.events, ...extra];
+    l.resetRate();
+  };
+}
+
 export type Post = (e: WorkerEvent, transfer?: Transferable[]) => void;
 
 export class Runner {
   private lanes: Lane[] = [];
   private playing = false;
-  private stepsPerFrame = 1;
+  private readonly cap = new RateCap(1);
+  private heartbeat: ReturnType<typeof setInterval> | null = null;
   private pendingSteps = 0;
   private ticking = false;
   private generation = 0;
@@ -51,8 +69,8 @@ export class Runner {
   private forceCpu: string | undefined;
   private config: RunConfig | null = null;
   private lastPost = 0;
-  /** measured CPU cost of one lock-step (all lanes), ms */
-  private cpuMsPerStep = 1;
+  /** an autosave is being taken (they are skipped, not queued, while one runs) */
+  private autosaving = false;
   /** true: training waits for each measurement (every multiple of r is measured) */
   private exactPacing = false;
   /** newest last; at most CHECKPOINTS_KEPT */
@@ -88,6 +106,7 @@ export class Runner {
         return this.start(cmd.config ?? this.config ?? this.lanes[0].config);
       case 'play':
         this.playing = true;
+        this.cap.restart(performance.now());
         this.lanes.forEach((l) => l.resetRate());
         this.postAll();
         return this.schedule();
@@ -99,7 +118,7 @@ export class Runner {
         this.pendingSteps += Math.max(1, Math.floor(cmd.n));
         return this.schedule();
       case 'setSpeed':
-        this.stepsPerFrame = Math.max(1, Math.floor(cmd.stepsPerFrame));
+        this.cap.stepsPerFrame = Math.max(1, Math.floor(cmd.stepsPerFrame));
         return;
       case 'live':
         return this.live(cmd.settings);
@@ -196,20 +215,7 @@ export class Runner {
     const lr = this.restoreLr(lrFactor);
     const config = { ...base, lr };
     const step = cp?.step ?? 0;
-    await this.start(
-      config,
-      cp
-        ? (l) => {
-            const saved = cp.lanes[l.index];
-            l.trainer.loadState(saved.state);
-            l.metrics = saved.metrics.slice();
-            l.lastGoodStep = cp.step;
-            l.priorEvents = [...saved.events, { step: cp.step, kind: 'hyper', from: `lr=${base.lr}`, to: `lr=${lr}` }];
-            l.resetRate();
-          }
-        : undefined,
-      true,
-    );
+    await this.start(config, cp ? loadCheckpoint(cp, [{ step: cp.step, kind: 'hyper', from: `lr=${base.lr}`, to: `lr=${lr}` }]) : undefined, true);
     this.checkpoints = this.checkpoints.filter((c) => c.step <= step);
     this.post({ type: 'restored', step, config, reason: 'diverged', message: `restored step ${step} with learning rate ${lr} (was ${base.lr})` });
   }
@@ -232,20 +238,7 @@ export class Runner {
     const config = cp?.config ?? this.config ?? this.lanes[0].config;
     if (++this.recoveries > MAX_RECOVERIES) this.forceCpu = `the GPU device was lost ${MAX_RECOVERIES} times in a row (${reason})`;
     this.playing = false;
-    await this.start(
-      config,
-      cp
-        ? (l) => {
-            const saved = cp.lanes[l.index];
-            l.trainer.loadState(saved.state);
-            l.metrics = saved.metrics.slice();
-            l.lastGoodStep = cp.step;
-            l.priorEvents = saved.events.slice();
-            l.resetRate();
-          }
-        : undefined,
-      true,
-    );
+    await this.start(config, cp ? loadCheckpoint(cp) : undefined, true);
     const step = cp?.step ?? 0;
     this.post({ type: 'restored', step, config, reason: 'device-lost', message: `${reason} — rebuilt on ${this.lanes[0]?.trainer.info.adapter ?? 'a new device'} and resumed from the checkpoint at step ${step}` });
     if (wasPlaying) {
@@ -265,12 +258,22 @@ export class Runner {
   /** autosave: the run file of lane 0, unless there is nothing worth keeping (compare mode, a diverged run) */
   private async autosave(): Promise<void> {
     const l = this.lanes[0];
-    if (!l || this.compare || this.divergedStep !== null || l.trainer.step === 0) return;
-    await l.settle();
-    l.drain();
-    if (l.divergedAt !== null) return;
-    const text = await exportRun(l);
-    this.post({ type: 'autosave', step: l.trainer.step, text });
+    if (!l || this.compare || this.divergedStep !== null || l.trainer.step === 0 || this.autosaving) return;
+    // runs beside the command queue (train.worker.ts), so a reset never waits behind a
+    // large run file; a reset or import meanwhile makes this one moot
+    const gen = this.generation;
+    this.autosaving = true;
+    try {
+      await l.settle();
+      if (gen !== this.generation) return;
+      l.drain();
+      if (l.divergedAt !== null) return;
+      const text = await exportRun(l);
+      if (gen !== this.generation) return;
+      this.post({ type: 'autosave', step: l.trainer.step, text });
+    } finally {
+      this.autosaving = false;
+    }
   }
 
   private async start(config: RunConfig, restore?: (lane: Lane) => void, keepCheckpoints = false): Promise<void> {
@@ -306,7 +309,7 @@ export class Runner {
     }
     this.lanes = lanes;
     const t = lanes[0].trainer;
-    this.post({ type: 'ready', backend: t.info.backend, adapter: t.info.adapter, gpuMissing, lanes: lanes.map((l) => l.info()), step: t.step, history: lanes.map((l) => l.metrics), resources: { ...gpuResources } });
+    this.post({ type: 'ready', backend: t.info.backend, adapter: t.info.adapter, kernels: t.info.kernels ?? null, gpuMissing, lanes: lanes.map((l) => l.info()), step: t.step, history: lanes.map((l) => l.metrics), resources: { ...gpuResources } });
     // the step-0 point of the curves; the first measurement (the instruments' K₀) starts here
     if (t.step === 0) lanes.forEach((l) => l.trainer.evaluate());
     for (const l of lanes) await this.begin(l, gen);
@@ -334,28 +337,50 @@ export class Runner {
     this.postAll();
   }
 
-  private schedule(): void {
+  private schedule(delayMs = 0): void {
     if (this.ticking || this.lanes.length === 0 || !(this.playing || this.pendingSteps > 0)) return;
     this.ticking = true;
+    this.heartbeat ??= setInterval(() => this.beat(), POST_PERIOD_MS / 2);
     const gen = this.generation;
     // a tick queued before a reset must not touch the new (or the emptied) lanes
     setTimeout(() => {
       if (gen === this.generation && this.lanes.length > 0) void this.tick();
       else if (gen === this.generation) this.ticking = false;
-    }, 0);
+    }, delayMs);
+  }
+
+  /** posts a snapshot when the loop has not for POST_PERIOD_MS (it may be waiting on the GPU or a measurement) */
+  private beat(): void {
+    if (!this.playing && this.pendingSteps === 0 && !this.ticking) {
+      if (this.heartbeat) clearInterval(this.heartbeat);
+      this.heartbeat = null;
+      return;
+    }
+    if (performance.now() - this.lastPost < POST_PERIOD_MS) return;
+    this.lanes.forEach((l) => l.drain());
+    this.postAll();
+  }
+
+  /** lock-step cost of all lanes, ms (NaN until measured) */
+  private msPerStep(): number {
+    return this.lanes.reduce((sum, l) => sum + l.clock.msPerStep, 0);
   }
 
   private async tick(): Promise<void> {
     const gen = this.generation;
+    let delay = 0;
     try {
-      let n = this.playing ? this.stepsPerFrame : Math.min(this.pendingSteps, this.stepsPerFrame);
-      const cpu = this.lanes[0].trainer.info.backend === 'cpu';
-      if (cpu) n = Math.max(1, Math.min(n, Math.floor(CPU_TICK_BUDGET_MS / this.cpuMsPerStep)));
-      if (!this.playing) this.pendingSteps -= n;
-      const t0 = performance.now();
-      await this.advance(n, gen);
+      const chunk = chunkSteps(this.msPerStep());
+      let n: number;
+      if (this.playing) {
+        n = this.cap.take(performance.now(), chunk);
+        if (n === 0) delay = this.cap.waitMs();
+      } else {
+        n = Math.min(this.pendingSteps, chunk);
+        this.pendingSteps -= n;
+      }
+      if (n > 0) await this.advance(n, gen);
       if (gen !== this.generation) return;
-      if (cpu) this.cpuMsPerStep = 0.7 * this.cpuMsPerStep + (0.3 * (performance.now() - t0)) / n;
       for (const l of this.lanes) {
         l.drain();
         l.maybeReadMask();
@@ -376,7 +401,7 @@ export class Runner {
       if (gen !== this.generation) return;
       if (await this.deviceWasLost()) {
         // recover() starts a new generation: this tick's finally must not reschedule the old one
-        void this.recover(err);
+        void this.recover(err).catch((e: unknown) => this.post({ type: 'error', source: 'train', message: `could not recover from the lost device: ${e instanceof Error ? e.message : String(e)}` }));
         return;
       }
       this.playing = false;
@@ -386,7 +411,7 @@ export class Runner {
     } finally {
       if (gen === this.generation) {
         this.ticking = false;
-        this.schedule();
+        this.schedule(delay);
       }
     }
   }
@@ -417,11 +442,13 @@ export class Runner {
     if (!m || gen !== this.generation) return;
     try {
       if (this.exactPacing) await m.settle();
-      if (m.busy) {
+      // skipped while the last one still runs, or (unless exact pacing) while the instruments are over their time share
+      if (m.busy || (!this.exactPacing && !l.measureBudget.allow(performance.now()))) {
         m.skipped++;
         await m.fourierOnly(); // the Fourier view keeps the cadence (a CPU readout, budgeted in measure.ts)
         return;
       }
+      l.measureBudget.start(performance.now());
       await m.begin();
     } catch (err) {
       this.instrumentsFailed(l, err);
@@ -433,6 +460,7 @@ export class Runner {
     if (!m?.waiting || gen !== this.generation) return;
     try {
       await m.finish();
+      void m.settle().then(() => l.measureBudget.done(performance.now()));
       if (this.exactPacing) await m.settle();
     } catch (err) {
       this.instrumentsFailed(l, err);
@@ -464,7 +492,8 @@ export class Runner {
         playing: this.playing,
         metrics: rows,
         gateOpenByTensor: l.config.gate === 'off' ? null : (last?.gateOpenByTensor ?? null),
-        events: l.events,
+        // the newest markers only: a run file may bring 2,000 events, and this goes out every 50 ms
+        events: l.events.slice(-HISTORY_CAPS.events),
         instruments: l.measurer?.take() ?? null,
         instrumentSkips: l.measurer?.skipped ?? 0,
         fourier: l.measurer?.takeFourier() ?? [],

@@ -21,8 +21,9 @@ scope.onmessage = (ev: MessageEvent<unknown>) => {
     scope.postMessage({ type: 'error', source: 'train', message: `ignored a malformed command: ${err instanceof Error ? err.message : String(err)}` } satisfies WorkerEvent);
     return;
   }
-  // pause must take effect at once, not after a long export or init
-  if (cmd.type === 'pause' || cmd.type === 'setSpeed') {
+  // pause must take effect at once, not after a long export or init; an autosave (a run
+  // file every few seconds) must not hold a reset behind it
+  if (cmd.type === 'pause' || cmd.type === 'setSpeed' || cmd.type === 'autosave') {
     void runner.handle(cmd);
     return;
   }

@@ -59,12 +59,13 @@ export function ReservoirView({ compact = false }: { compact?: boolean }) {
     : [];
   const opt = lane?.config.opt ?? 'adamw';
   const plainGD = opt === 'sgd' && (lane?.config.momentum ?? 0) === 0;
-  const integratorText = g?.integrator === 'discrete' ? 'the exact r-step discrete map (I − ηBK̃)^r' : 'the held-kernel flow e^{−hBK̃} (h = η·r)';
+  const integratorText = g?.integrator === 'discrete' ? 'the exact r-step discrete map, (I − ηBK̃) applied r times' : 'the held-kernel flow exp(−hBK̃), h = η·r';
   const splitPanel = g && (
     <Panel
       title="Where the error lives"
       caption={`Share of each vector's energy that training has dissipated since step ${g.since}, over the whole training set (1 = all of it: the vector sits in the signal channel; 0 = untouched: the reservoir). Integrator: ${integratorText}.`}
-      formula="share(x) = ∫ xᵀ P_gᵀ K̃ P_g x dτ / (½ xᵀ B_s⁺ x) = xᵀW x / ceiling, computed matrix-free (Lanczos on B^{1/2} K̃ B^{1/2})"
+      formula="share(x) = ∫ xᵀ P_gᵀ K̃ P_g x dτ ÷ (½ xᵀ B_s⁺ x) = xᵀWx ÷ its ceiling, computed matrix-free (Lanczos on B½ K̃ B½)"
+      tex={String.raw`\operatorname{share}(x) = \frac{\int_s^T x^{\top} P_g^{\top} \tilde K P_g\, x \,d\tau}{\tfrac12\, x^{\top} B_s^{+} x} = \frac{x^{\top} W x}{\tfrac12\, x^{\top} B_s^{+} x}`}
     >
       <SplitBars rows={split} />
     </Panel>
@@ -84,8 +85,9 @@ export function ReservoirView({ compact = false }: { compact?: boolean }) {
       <div className="view-grid">
         <Panel
           title="Spectrum of W"
-          caption={`W on ${g.set === 'train' ? 'the whole training set' : 'an evenly spread sub-probe (the whole set is too large for a dense W)'}, ${g.rows} centred rows, since step ${g.since}. Bars: μ_j of the normalised W̄ = 2B_s^{1/2}WB_s^{1/2}; at 1 a direction is fully dissipated; above the line (1 − e⁻²) it has decayed by 1/e: the signal channel, ${g.channel.decayed} dims; below: the reservoir.`}
-          formula="W(s,T) = ∫ P_gᵀ K̃ P_g dτ ≤ ½B⁺ while B is held;  μ_j = eig(2B_s^{1/2} W B_s^{1/2}) ∈ [0, 1];  channel: μ_j ≥ 1 − e⁻²"
+          caption={`W on ${g.set === 'train' ? 'the whole training set' : 'an evenly spread sub-probe (the whole set is too large for a dense W)'}, ${g.rows} centred rows, since step ${g.since}. Bars: μ_j, the eigenvalues of the normalised W̄ = 2·B_s½·W·B_s½; at 1 a direction is fully dissipated; above the line (1 − e⁻²) it has decayed by 1/e: the signal channel, ${g.channel.decayed} dims; below: the reservoir.`}
+          formula="W(s,T) = ∫ P_gᵀ K̃ P_g dτ ≤ ½B⁺ while B is held;  μ_j = eig(2·B_s½·W·B_s½) ∈ [0, 1];  channel: μ_j ≥ 1 − e⁻²"
+          tex={String.raw`W(s,T) = \int_s^T P_g^{\top} \tilde K P_g \,d\tau \preceq \tfrac12 B^{+},\qquad \mu_j = \lambda_j\!\left(2 B_s^{1/2} W B_s^{1/2}\right) \in [0,1],\qquad \text{channel: } \mu_j \ge 1 - e^{-2}`}
           tools={
             <button className="small" onClick={() => send({ type: 'restartGramian' })} title="start W afresh at the next measurement (s = that step)">
               restart W
@@ -99,6 +101,7 @@ export function ReservoirView({ compact = false }: { compact?: boolean }) {
           title="Channel dimension"
           caption={`How many output directions training has dissipated; with no restart it never shrinks. Dashed: a threshold fixed in W's units at the restart. Red: ker W, directions training never reached (a reservoir exists only where outputs outnumber what the parameters reach). ${g.kernelDim > 0 ? `Label noise in ker W: ${fmt(g.energy.kernel.noise)}.` : ''}`}
           formula="decayed: #{μ_j ≥ 1 − e⁻²};  fixed: #{λ_j(W) > τ·λ₁(W after the first interval)};  kernel: #{μ_j ≤ 10⁻⁹}"
+          tex={String.raw`d_{\text{decayed}} = \#\{\mu_j \ge 1 - e^{-2}\},\quad d_{\text{fixed}} = \#\{\lambda_j(W) > \tau\,\lambda_1(W_{\text{first}})\},\quad d_{\ker} = \#\{\mu_j \le 10^{-9}\}`}
         >
           <LineChart series={dims} xLabel="training step" yLabel={`dimensions (of ${g.rows})`} yDomain={[0, g.rows]} xLog={logStep} />
         </Panel>
@@ -109,7 +112,8 @@ export function ReservoirView({ compact = false }: { compact?: boolean }) {
               ? 'Plain gradient descent: K̃ = K, and the error should be a few % at small η·r.'
               : `Under ${opt}${opt === 'sgd' ? ' with momentum' : ''}, K̃ = J·D·Q·Jᵀ omits momentum's memory and the changing D, so a large error is the measured gap, not a bug.`
           } Stiffness η·λ_max(BK̃) = ${fmt(g.stiffnessPerStep)} per step (above 2 the discrete map diverges). ker W ⊆ ker G_Q: ratio ${g.transferRatio === null ? 'n/a (needs a non-empty ker W)' : `${fmt(g.transferRatio)} under the Cauchy–Schwarz bound ${fmt(g.transferBound)} (holds by construction: a consistency check, not evidence)`}.`}
-          formula="G_Q = ∫ K̃_QS P_g dτ;  predicted ΔU_Q = −G_Q g(s);  error = ‖pred − actual‖ / ‖actual‖;  ‖G_Q ψ‖² ≤ (∫ λ_max(K̃_QQ) dτ)·ψᵀWψ"
+          formula="G_Q = ∫ K̃_QS P_g dτ;  predicted ΔU_Q = −G_Q g(s);  error = ‖pred − actual‖ ÷ ‖actual‖;  ‖G_Q ψ‖² ≤ (∫ λ_max(K̃_QQ) dτ)·ψᵀWψ"
+          tex={String.raw`G_Q = \int_s^T \tilde K_{QS} P_g \,d\tau,\quad \widehat{\Delta U_Q} = -G_Q\, g(s),\quad \text{err} = \frac{\lVert \widehat{\Delta U_Q} - \Delta U_Q\rVert}{\lVert \Delta U_Q\rVert},\quad \lVert G_Q\psi\rVert^2 \le \Big(\int \lambda_{\max}(\tilde K_{QQ})\,d\tau\Big)\, \psi^{\top} W \psi`}
         >
           {g.predicted.length > 0 ? (
             <Scatter xs={normalised(g.predicted, g.actual)} ys={normalised(g.actual, g.actual)} xLabel="predicted ΔU_Q ÷ ‖actual‖∞" yLabel="actual ΔU_Q ÷ ‖actual‖∞" />

@@ -1,0 +1,43 @@
+/**
+ * The benchmark page (/bench.html) runs end to end in the browser on a small
+ * setting and leaves a complete record in data-testid=bench-result: our three
+ * steps and TF.js webgl timed, the matmul ceiling with TF.js beside it, copy
+ * bandwidth, the instruments' cost and the autotuner's table. No speed is asserted
+ * (that is what the record is for); a bad URL parameter is named on the page.
+ */
+import { expect, test } from '@playwright/test';
+import { collectPageErrors } from './helpers';
+
+test('bench.html writes a complete record', async ({ page }) => {
+  test.setTimeout(300_000);
+  const errors = collectPageErrors(page);
+  await page.goto('/bench.html?sizes=small&presets=tiny&rounds=1&minMs=50&tfjs=webgl');
+  await expect(page.getByTestId('bench-status')).toHaveText(/^done on /, { timeout: 280_000 });
+  const r = JSON.parse((await page.getByTestId('bench-result').textContent()) ?? '{}');
+  expect(r.host).toBe('browser');
+  expect(r.adapter.length).toBeGreaterThan(0);
+  expect(r.versions.tfjs).toBe('4.22.0');
+  expect(r.sizes).toHaveLength(1);
+  const s = r.sizes[0];
+  expect([s.p, s.embed, s.width, s.n]).toEqual([23, 32, 64, 212]);
+  for (const k of ['ours', 'ours exact-hard', 'ours stream', 'tfjs webgl']) expect(s.stepsPerSec[k]).toBeGreaterThan(0);
+  expect(s.dispatchesPerStep).toBeGreaterThan(0);
+  expect(s.kernels).toMatch(/block4|tiled/);
+  expect(r.matmul).toHaveLength(2);
+  for (const m of r.matmul) {
+    expect(m.gflops.block4).toBeGreaterThan(0);
+    expect(m.gflops.tiled).toBeGreaterThan(0);
+    expect(m.tfjsWebgl).toBeGreaterThan(0);
+  }
+  expect(r.copyGBs).toBeGreaterThan(0);
+  expect(r.instruments[0].preset).toBe('tiny');
+  expect(r.instruments[0].share).toBeLessThanOrEqual(0.2 + 1e-9);
+  expect(r.tune.length).toBeGreaterThan(0);
+  await expect(page.getByTestId('bench-markdown')).toContainText('ours ÷ best TF.js');
+  expect(errors).toEqual([]);
+});
+
+test('bench.html names a bad URL parameter', async ({ page }) => {
+  await page.goto('/bench.html?sizes=huge');
+  await expect(page.getByTestId('bench-error')).toContainText('URL parameter sizes: unknown value(s) huge');
+});

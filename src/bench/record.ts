@@ -1,0 +1,77 @@
+/**
+ * The benchmark's record: one JSON shape and its Markdown, written by the browser
+ * page (data-testid=bench-result, `npm run bench:browser` → docs/) and by
+ * `grokscope bench` (Dawn, no TF.js). Ratios are against the goals of issue 12.
+ */
+import type { InstrumentCostRow, MatmulCeilingRow } from './core';
+import type { TuneRow } from '../engine/autotune';
+
+export interface SizeResult {
+  size: string;
+  p: number;
+  embed: number;
+  width: number;
+  n: number;
+  /** steps/s by contender: ours (plain, exact-hard, stream) and TF.js backends where run */
+  stepsPerSec: Record<string, number>;
+  /** matmul variants of our plain step, as the autotuner chose them */
+  kernels: string;
+  dispatchesPerStep: number;
+}
+
+export interface BenchRecord {
+  date: string;
+  host: 'browser' | 'dawn';
+  adapter: string;
+  versions: Record<string, string>;
+  command: string;
+  sizes: SizeResult[];
+  /** our matmul GFLOP/s per variant at full size, and TF.js webgl's where run */
+  matmul: (MatmulCeilingRow & { tfjsWebgl?: number })[];
+  copyGBs: number;
+  instruments: InstrumentCostRow[];
+  /** the autotuner's timings (the table that chose the variants) */
+  tune: TuneRow[];
+}
+
+const f = (x: number | undefined, d = 2) => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
+
+/** the best TF.js backend's steps/s at one size (undefined when TF.js was not run) */
+export function tfjsBest(s: SizeResult): number | undefined {
+  const v = Object.entries(s.stepsPerSec).filter(([k]) => k.startsWith('tfjs'));
+  return v.length ? Math.max(...v.map(([, x]) => x)) : undefined;
+}
+
+export function toMarkdown(r: BenchRecord): string {
+  const L: string[] = [];
+  L.push(`### Benchmark, ${r.date} (${r.host})`, '');
+  L.push(
+    `Adapter: ${r.adapter}. Versions: ${Object.entries(r.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}. Command: \`${r.command}\`.`,
+    '',
+  );
+  const contenders = Array.from(new Set(r.sizes.flatMap((s) => Object.keys(s.stepsPerSec))));
+  L.push(`| size (p, embed, width, n) | ${contenders.join(' | ')} | ours ÷ best TF.js (goal ≥ 5) | exact-hard cost (goal ≤ 1.15) | stream cost | dispatches/step | matmul variants |`);
+  L.push(`|${'---|'.repeat(contenders.length + 6)}`);
+  for (const s of r.sizes) {
+    const ours = s.stepsPerSec['ours'];
+    const best = tfjsBest(s);
+    L.push(
+      `| ${s.size} (${s.p}, ${s.embed}, ${s.width}, ${s.n}) | ${contenders.map((c) => f(s.stepsPerSec[c], s.stepsPerSec[c] < 10 ? 2 : 1)).join(' | ')} | ${best ? f(ours / best) + '×' : '—'} | ${f(ours / s.stepsPerSec['ours exact-hard'])}× | ${f(ours / s.stepsPerSec['ours stream'])}× | ${s.dispatchesPerStep} | ${s.kernels} |`,
+    );
+  }
+  L.push('', '| matmul M×N×K/flags | block4 GFLOP/s | tiled GFLOP/s | TF.js webgl GFLOP/s | ours best ÷ TF.js webgl (goal ≥ 2) |', '|---|---|---|---|---|');
+  for (const m of r.matmul) {
+    const ours = Math.max(m.gflops.block4, m.gflops.tiled);
+    L.push(`| ${m.shape} | ${f(m.gflops.block4, 3)} | ${f(m.gflops.tiled, 3)} | ${f(m.tfjsWebgl, 3)} | ${m.tfjsWebgl ? f(ours / m.tfjsWebgl) + '×' : '—'} |`);
+  }
+  L.push('', `Copy bandwidth (buffer to buffer): ${f(r.copyGBs)} GB/s.`, '');
+  L.push('| preset | r | step ms | measurement ms | share at r | cadence the 20% budget allows | share with the budget (goal ≤ 0.20) |', '|---|---|---|---|---|---|---|');
+  for (const i of r.instruments) L.push(`| ${i.preset} | ${i.every} | ${f(i.stepMs, 1)} | ${f(i.measureMs, 0)} | ${f(i.rawShare, 3)} | ${i.effectiveEvery} | ${f(i.share, 3)} |`);
+  if (r.tune.length) {
+    L.push('', 'Autotuner timings (ms per dispatch at the timed shape; the batch dimension capped):', '', '| product | timed as | block4 | tiled | chosen |', '|---|---|---|---|---|');
+    for (const t of r.tune) L.push(`| ${t.shape} | ${t.timed} | ${f(t.ms.block4 ?? undefined, 3)} | ${f(t.ms.tiled ?? undefined, 3)} | ${t.chosen} |`);
+  }
+  return L.join('\n') + '\n';
+}

@@ -1,0 +1,262 @@
+/**
+ * Which matmul kernel runs each product of a step, chosen on the user's adapter.
+ *
+ * Candidates (each under the reference tests in test/kernels.gpu.test.ts):
+ * - `block4` (shaders/matmul.wgsl `main`): 4×4 register block, no workgroup memory,
+ *   no barriers — the fastest on SwiftShader, where "shared memory" is ordinary memory;
+ * - `tiled` (shaders/matmul.wgsl `tiled`): the same blocking staged through vec4
+ *   workgroup tiles, each global value loaded once per workgroup — what real GPUs reward.
+ *
+ * The tuner times both per product shape of the run, interleaved (so load drift hits
+ * both), taking the minimum of a few timings, within a fixed budget (TUNE_BUDGET_MS).
+ * The batch dimension is capped for the timing (PROBE_ROWS): the cost of these
+ * kernels is linear in it, so the ranking at the cap is the ranking at full size and
+ * a paper-size product is timed in milliseconds instead of seconds on SwiftShader.
+ * Shapes the budget did not reach take the adapter's default (block4 on software
+ * adapters, tiled on hardware). Choices are cached per adapter and shader source
+ * (IndexedDB in the browser, a file for the CLI, memory otherwise).
+ */
+import type { RunConfig } from '../config/settings';
+import { netLayout } from '../model/arch';
+import { batchSize } from '../model/run';
+import { MM_ACCUMULATE, MM_TRANS_A, MM_TRANS_B } from '../model/rules';
+import { SEQ } from '../model/transformerLayout';
+import { makeDataset, type Dataset } from '../tasks/modular';
+import type { GpuContext } from './device';
+import { MATMUL_VARIANTS, shapeKey, variantFor, type MatmulChoice, type MatmulShape, type MatmulVariant } from './modules/matmul';
+import type { Pipelines } from './pipelines';
+import type { ShaderSources } from './shaders';
+
+// the variants and the per-product choice live in the matmul module, which every product goes through
+export { MATMUL_VARIANTS, shapeKey, variantFor, type MatmulShape, type MatmulVariant };
+const VARIANTS = Object.keys(MATMUL_VARIANTS) as MatmulVariant[];
+
+/** start-up budget for timing, ms (the issue's bound) */
+export const TUNE_BUDGET_MS = 300;
+/** the batch dimension is capped at this many rows while timing */
+export const PROBE_ROWS = 128;
+/** a timing shorter than this (ms), or than 4× the submit round trip, is repeated inside one submit */
+const MIN_TIMED_MS = 4;
+const MAX_REPS = 64;
+
+/** the round trip of an empty submit (ms, best of 3): subtracted from every timing, it is no kernel's cost */
+async function submitOverhead(device: GPUDevice): Promise<number> {
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    device.queue.submit([device.createCommandEncoder().finish()]);
+    await device.queue.onSubmittedWorkDone();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+/**
+ * The matrix products of one training step and one evaluation, as the network modules
+ * issue them (modules/dense.ts; modules/transformer.ts). The weight gradient's dual pass
+ * follows its plain choice; the transformer's exact-gate weight gradients run
+ * seq_weight_grad, not a matmul.
+ */
+export function stepShapes(config: RunConfig, dataset: Dataset = makeDataset(config)): MatmulShape[] {
+  const layout = netLayout(config);
+  const b = batchSize(config, dataset);
+  const nAll = dataset.labels.length;
+  const out = new Map<string, MatmulShape>();
+  const add = (s: MatmulShape) => out.set(shapeKey(s), s);
+  if (layout.arch === 'mlp') {
+    for (const L of layout.layers) {
+      add({ M: b, N: L.out, K: L.in, flags: MM_TRANS_B }); // forward
+      add({ M: nAll, N: L.out, K: L.in, flags: MM_TRANS_B }); // evaluation forward
+      add({ M: L.out, N: L.in, K: b, flags: MM_TRANS_A }); // weight gradient
+      add({ M: b, N: L.in, K: L.out, flags: 0 }); // input gradient
+    }
+    return [...out.values()];
+  }
+  const { d, ffn: F, p } = layout;
+  for (const n of [b, nAll]) {
+    const rows = SEQ * n; // one row per position
+    add({ M: rows, N: d, K: d, flags: MM_TRANS_B }); // q, k, v
+    add({ M: rows, N: d, K: d, flags: MM_TRANS_B | MM_ACCUMULATE }); // x += O·attn
+    add({ M: rows, N: F, K: d, flags: MM_TRANS_B }); // fc1
+    add({ M: rows, N: d, K: F, flags: MM_TRANS_B | MM_ACCUMULATE }); // x += fc2
+    add({ M: n, N: p, K: d, flags: MM_TRANS_B }); // unembed (last position)
+  }
+  const rows = SEQ * b;
+  add({ M: rows, N: F, K: d, flags: 0 }); // dR = dx·fc2
+  add({ M: rows, N: d, K: F, flags: 0 }); // dh = dR·fc1
+  add({ M: rows, N: d, K: d, flags: 0 }); // dO, dh from dQ
+  add({ M: rows, N: d, K: d, flags: MM_ACCUMULATE }); // dh += dK·k, dV·v
+  add({ M: d, N: F, K: rows, flags: MM_TRANS_A }); // fc2's weight gradient
+  add({ M: F, N: d, K: rows, flags: MM_TRANS_A }); // fc1's
+  add({ M: d, N: d, K: rows, flags: MM_TRANS_A }); // o, q, k, v
+  add({ M: p, N: d, K: b, flags: MM_TRANS_A }); // unembed's
+  add({ M: b, N: d, K: p, flags: 0 }); // dz
+  return [...out.values()];
+}
+
+/** the timed stand-in: the batch dimension (M, or K of the weight gradient) capped at PROBE_ROWS */
+export function probeShape(s: MatmulShape): MatmulShape {
+  return s.flags & MM_TRANS_A ? { ...s, K: Math.min(s.K, PROBE_ROWS) } : { ...s, M: Math.min(s.M, PROBE_ROWS) };
+}
+
+export interface TuneRow {
+  shape: string;
+  timed: string;
+  /** ms per dispatch of the timed shape per variant (null: not timed within the budget) */
+  ms: Record<MatmulVariant, number | null>;
+  chosen: MatmulVariant;
+}
+
+export interface MatmulPlan extends MatmulChoice {
+  /** shape key → variant */
+  choice: Record<string, MatmulVariant>;
+  /** the timings that decided it (empty when the plan came from the cache) */
+  table: TuneRow[];
+  fromCache: boolean;
+  tuneMs: number;
+  fallback: MatmulVariant;
+}
+
+export interface TuneCache {
+  get(key: string): Promise<Record<string, MatmulVariant> | undefined>;
+  set(key: string, choice: Record<string, MatmulVariant>): Promise<void>;
+}
+
+export function memoryCache(): TuneCache {
+  const m = new Map<string, Record<string, MatmulVariant>>();
+  return { get: async (k) => m.get(k), set: async (k, v) => void m.set(k, v) };
+}
+
+let cache: TuneCache = memoryCache();
+/** every choice made in this process, untimed fallbacks included (the persistent cache keeps timed ones only) */
+const session = new Map<string, Record<string, MatmulVariant>>();
+/** the host's store for choices (the browser's IndexedDB, the CLI's file); a new store forgets this session's choices */
+export function setTuneCache(c: TuneCache): void {
+  cache = c;
+  session.clear();
+}
+
+/** FNV-1a of the matmul source: a kernel edit invalidates cached choices */
+function sourceHash(src: ShaderSources): string {
+  let h = 0x811c9dc5;
+  for (const ch of src.matmul) {
+    h ^= ch.charCodeAt(0);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16);
+}
+
+export const cacheKey = (ctx: GpuContext, src: ShaderSources) => `${ctx.adapterName}|${sourceHash(src)}`;
+
+/** "block4 ×3, tiled ×1": what the lab shows */
+export function describePlan(plan: MatmulPlan): string {
+  const counts = new Map<MatmulVariant, number>();
+  for (const v of Object.values(plan.choice)) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts].map(([v, n]) => `${v} ×${n}`).join(', ') || plan.fallback;
+}
+
+/**
+ * Times one dispatch of `kernel` on the probe (ms per dispatch, minimum of `rounds`
+ * interleaved timings is taken by the caller).
+ */
+async function timeOnce(device: GPUDevice, pipeline: GPUComputePipeline, bg: GPUBindGroup, s: MatmulShape, reps: number, overhead: number): Promise<number> {
+  const enc = device.createCommandEncoder();
+  const pass = enc.beginComputePass();
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bg);
+  for (let r = 0; r < reps; r++) pass.dispatchWorkgroups(Math.ceil(s.N / 32), Math.ceil(s.M / 32));
+  pass.end();
+  const t0 = performance.now();
+  device.queue.submit([enc.finish()]);
+  await device.queue.onSubmittedWorkDone();
+  // never below a microsecond per dispatch: a timing inside the overhead's noise ranks as a tie
+  return Math.max(1e-3, (performance.now() - t0 - overhead) / reps);
+}
+
+/** times every candidate on every shape (interleaved), within budgetMs; returns the table */
+export async function timeVariants(ctx: GpuContext, pl: Pipelines, shapes: MatmulShape[], budgetMs: number, rounds = 3): Promise<TuneRow[]> {
+  const device = ctx.device;
+  const fallback: MatmulVariant = ctx.software ? 'block4' : 'tiled';
+  const t0 = performance.now();
+  const overhead = await submitOverhead(device);
+  const rows: TuneRow[] = [];
+  for (const s of shapes) {
+    const p = probeShape(s);
+    const row: TuneRow = { shape: shapeKey(s), timed: shapeKey(p), ms: { block4: null, tiled: null }, chosen: fallback };
+    rows.push(row);
+    if (performance.now() - t0 > budgetMs) continue;
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
+    const bufs = [p.M * p.K, p.K * p.N, p.M * p.N].map((n) => device.createBuffer({ size: Math.max(16, 4 * n), usage }));
+    const uni = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(uni, 0, Uint32Array.from([p.M, p.N, p.K, p.flags]));
+    const bgs = VARIANTS.map((v) => {
+      const pipeline = pl[MATMUL_VARIANTS[v].plain];
+      const entries = [uni, ...bufs].map((buffer, binding) => ({ binding, resource: { buffer } }));
+      return { v, pipeline, bg: device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }) };
+    });
+    // warm-up (first use of a pipeline) and the repeat count that makes a timing long enough
+    let reps = 1;
+    const best: Record<MatmulVariant, number> = { block4: Infinity, tiled: Infinity };
+    for (const c of bgs) {
+      const ms = await timeOnce(device, c.pipeline, c.bg, p, 1, overhead);
+      // the warm-up counts as a timing: a product too slow for a second one is still ranked
+      best[c.v] = ms;
+      while (ms * reps < Math.max(MIN_TIMED_MS, 4 * overhead) && reps < MAX_REPS) reps *= 2;
+    }
+    for (let r = 0; r < rounds && performance.now() - t0 <= budgetMs; r++) {
+      // alternate the order each round, so neither variant always runs first
+      for (const c of r % 2 === 0 ? bgs : [...bgs].reverse()) best[c.v] = Math.min(best[c.v], await timeOnce(device, c.pipeline, c.bg, p, reps, overhead));
+    }
+    for (const v of VARIANTS) row.ms[v] = Number.isFinite(best[v]) ? best[v] : null;
+    row.chosen = VARIANTS.reduce((a, b) => ((row.ms[b] ?? Infinity) < (row.ms[a] ?? Infinity) ? b : a));
+    for (const b of [...bufs, uni]) b.destroy();
+  }
+  return rows;
+}
+
+/** the plan for a run: from the cache, else timed within TUNE_BUDGET_MS and cached */
+export async function tuneMatmul(ctx: GpuContext, pl: Pipelines, src: ShaderSources, shapes: MatmulShape[], budgetMs = TUNE_BUDGET_MS): Promise<MatmulPlan> {
+  const fallback: MatmulVariant = ctx.software ? 'block4' : 'tiled';
+  const key = cacheKey(ctx, src);
+  // this session's choices (fallbacks included) come first: a reset never re-tunes, and
+  // never times behind the old run's work still in the queue
+  const known = { ...((await cache.get(key).catch(() => undefined)) ?? {}), ...(session.get(key) ?? {}) };
+  const missing = shapes.filter((s) => !(shapeKey(s) in known));
+  if (missing.length === 0) return { choice: pick(known, shapes), table: [], fromCache: true, tuneMs: 0, fallback };
+  const t0 = performance.now();
+  const table = await timeVariants(ctx, pl, missing, budgetMs);
+  const merged = { ...known };
+  // only timed shapes are remembered: an untimed one gets its chance on the next start
+  for (const r of table) if (r.ms.block4 !== null && r.ms.tiled !== null) merged[r.shape] = r.chosen;
+  await cache.set(key, merged).catch(() => undefined);
+  const choice = pick(merged, shapes);
+  for (const r of table) choice[r.shape] ??= r.chosen;
+  session.set(key, { ...(session.get(key) ?? {}), ...choice });
+  return { choice, table, fromCache: false, tuneMs: performance.now() - t0, fallback };
+}
+
+/** stores a plan's whole choice (timed and fallback) so trainers built next use exactly it (the benchmark) */
+export async function rememberPlan(ctx: GpuContext, src: ShaderSources, plan: MatmulPlan): Promise<void> {
+  const key = cacheKey(ctx, src);
+  session.set(key, { ...(session.get(key) ?? {}), ...plan.choice });
+}
+
+function pick(all: Record<string, MatmulVariant>, shapes: MatmulShape[]): Record<string, MatmulVariant> {
+  const out: Record<string, MatmulVariant> = {};
+  for (const s of shapes) {
+    const v = all[shapeKey(s)];
+    if (v) out[shapeKey(s)] = v;
+  }
+  return out;
+}
+
+/** the table as text (`grokscope bench`, docs/results.md) */
+export function formatTuneTable(rows: TuneRow[]): string {
+  const f = (x: number | null) => (x === null ? 'untimed' : x.toFixed(3));
+  const lines = ['product M×N×K/flags | timed as | block4 ms | tiled ms | tiled/block4 | chosen'];
+  for (const r of rows) {
+    const ratio = r.ms.block4 !== null && r.ms.tiled !== null ? (r.ms.tiled / r.ms.block4).toFixed(2) : '—';
+    lines.push(`${r.shape} | ${r.timed} | ${f(r.ms.block4)} | ${f(r.ms.tiled)} | ${ratio} | ${r.chosen}`);
+  }
+  return lines.join('\n');
+}

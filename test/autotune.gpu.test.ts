@@ -1,0 +1,120 @@
+/**
+ * The matmul autotuner (src/engine/autotune.ts): every product of a run gets a
+ * timed choice or the adapter's fallback, choices are cached per adapter and shader
+ * source (memory and the CLI's file), and a trainer built on the tiled variant
+ * trains like the float64 reference (the variant is really wired in: its plan says
+ * so and a wrong kernel would break the comparison). No timing asserts.
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { fileTuneCache } from '../src/cli/tuneCache';
+import { defaultConfig, type RunConfig } from '../src/config/settings';
+import { cacheKey, memoryCache, MATMUL_VARIANTS, probeShape, PROBE_ROWS, setTuneCache, shapeKey, stepShapes, tuneMatmul, variantFor, type MatmulVariant } from '../src/engine/autotune';
+import { nodeShaderSources } from '../src/engine/nodeShaders';
+import { GpuTrainer } from '../src/engine/trainer';
+import { MM_TRANS_A, MM_TRANS_B } from '../src/reference/kernels';
+import { ReferenceTrainer } from '../src/reference/trainer';
+import { relativeError } from '../src/theory/dense';
+import { gpu } from './gpu';
+
+const cfg: RunConfig = { ...defaultConfig(), task: 'add', p: 11, train: 0.6, embed: 12, width: 16, depth: 2, evalEvery: 10, seed: 5 };
+
+afterEach(() => setTuneCache(memoryCache()));
+
+describe('autotune', () => {
+  it('lists the step products and caps the batch dimension for timing', () => {
+    const shapes = stepShapes(cfg);
+    // depth 2: three linear layers, four products each (forward, evaluation forward, weight and input gradient)
+    expect(shapes.length).toBe(12);
+    const n = Math.round(0.6 * 121);
+    expect(shapes.some((s) => s.M === n && s.flags === MM_TRANS_B)).toBe(true);
+    expect(shapes.some((s) => s.M === 121 && s.flags === MM_TRANS_B)).toBe(true);
+    expect(shapes.some((s) => s.K === n && s.flags === MM_TRANS_A)).toBe(true);
+    expect(probeShape({ M: 5000, N: 7, K: 9, flags: MM_TRANS_B })).toEqual({ M: PROBE_ROWS, N: 7, K: 9, flags: MM_TRANS_B });
+    expect(probeShape({ M: 7, N: 9, K: 5000, flags: MM_TRANS_A })).toEqual({ M: 7, N: 9, K: PROBE_ROWS, flags: MM_TRANS_A });
+  });
+
+  it('times every product within an unbounded budget, then answers from the cache', async () => {
+    const { ctx, pl } = await gpu();
+    const src = nodeShaderSources();
+    // four products (one of each form) keep this short on a loaded software adapter
+    const shapes = stepShapes(cfg).slice(0, 4);
+    const plan = await tuneMatmul(ctx, pl, src, shapes, Infinity);
+    expect(plan.fromCache).toBe(false);
+    expect(plan.table.length).toBe(shapes.length);
+    for (const r of plan.table) {
+      expect(r.ms.block4).toBeGreaterThan(0);
+      expect(r.ms.tiled).toBeGreaterThan(0);
+      // the choice is the faster of the two timings
+      expect(r.chosen).toBe(r.ms.tiled! < r.ms.block4! ? 'tiled' : 'block4');
+    }
+    for (const s of shapes) expect(plan.choice[shapeKey(s)]).toBe(plan.table.find((r) => r.shape === shapeKey(s))!.chosen);
+    const again = await tuneMatmul(ctx, pl, src, shapes, Infinity);
+    expect(again.fromCache).toBe(true);
+    expect(again.choice).toEqual(plan.choice);
+  });
+
+  it('a zero budget times nothing: every product takes the adapter fallback, nothing is cached', async () => {
+    const { ctx, pl } = await gpu();
+    const plan = await tuneMatmul(ctx, pl, nodeShaderSources(), stepShapes(cfg), 0);
+    expect(plan.fallback).toBe(ctx.software ? 'block4' : 'tiled');
+    // the first shape is always started; the rest are past the budget
+    expect(plan.table.slice(1).every((r) => r.ms.block4 === null && r.ms.tiled === null && r.chosen === plan.fallback)).toBe(true);
+    expect(variantFor(plan, { M: 3, N: 3, K: 3, flags: 0 })).toBe(plan.fallback);
+  });
+
+  it('the CLI cache is a file keyed by adapter and shader source', async () => {
+    const { ctx, pl } = await gpu();
+    const path = join(mkdtempSync(join(tmpdir(), 'grokscope-tune-')), 'autotune.json');
+    setTuneCache(fileTuneCache(path));
+    const shapes = stepShapes(cfg).slice(0, 2);
+    const plan = await tuneMatmul(ctx, pl, nodeShaderSources(), shapes, Infinity);
+    const stored = JSON.parse(readFileSync(path, 'utf8')) as Record<string, Record<string, MatmulVariant>>;
+    expect(stored[cacheKey(ctx, nodeShaderSources())]).toEqual(plan.choice);
+    // an edited kernel is a different key
+    const edited = { ...nodeShaderSources(), matmul: nodeShaderSources().matmul + '\n// edit' };
+    expect(cacheKey(ctx, edited)).not.toBe(cacheKey(ctx, nodeShaderSources()));
+  });
+
+  for (const v of Object.keys(MATMUL_VARIANTS) as MatmulVariant[])
+    it(`a trainer forced onto ${v} trains like the float64 reference (30 steps, exact-soft gate: the dual pass too)`, async () => {
+      const { ctx } = await gpu();
+      const c: RunConfig = { ...cfg, gate: 'exact-soft', lr: 3e-3 };
+      const forced = memoryCache();
+      await forced.set(cacheKey(ctx, nodeShaderSources()), Object.fromEntries(stepShapes(c).map((s) => [shapeKey(s), v])));
+      setTuneCache(forced);
+      const g = await GpuTrainer.create(c, ctx, nodeShaderSources());
+      expect(g.info.kernels).toBe(`matmul ${v} ×${stepShapes(c).length}`);
+      const r = new ReferenceTrainer(c);
+      g.train(30);
+      r.train(30);
+      await g.flush();
+      const st = await g.readState();
+      g.destroy();
+      // same bound as test/engine.gpu.test.ts for smooth optimizers: float32 dot products of ≤ 32 terms, 2e-5 relative
+      expect(relativeError(st.params, r.w)).toBeLessThan(2e-5);
+    });
+
+  it('the transformer: the step products are exactly those its modules issue, and one forced onto tiled trains like the reference', async () => {
+    const { ctx } = await gpu();
+    const c: RunConfig = { ...defaultConfig(), arch: 'transformer', task: 'add', p: 7, train: 0.6, dmodel: 8, heads: 2, ffn: 16, layers: 2, batch: 8, lr: 3e-3, betas: [0.9, 0.98], evalEvery: 10, seed: 4, instrumentEvery: 0 };
+    const shapes = stepShapes(c).map(shapeKey);
+    const forced = memoryCache();
+    await forced.set(cacheKey(ctx, nodeShaderSources()), Object.fromEntries(shapes.map((k) => [k, 'tiled' as const])));
+    setTuneCache(forced);
+    const g = await GpuTrainer.create(c, ctx, nodeShaderSources());
+    // every product the network built has a timed entry (none falls back), and no listed shape is idle
+    expect(new Set(g.matmulShapes)).toEqual(new Set(shapes));
+    expect(g.info.kernels).toBe(`matmul tiled ×${shapes.length}`);
+    const r = new ReferenceTrainer(c);
+    g.train(30);
+    r.train(30);
+    await g.flush();
+    const st = await g.readState();
+    g.destroy();
+    // test/transformer-engine.gpu.test.ts's bound for smooth optimizers (chains of short float32 sums, LayerNorms, softmaxes)
+    expect(relativeError(st.params, r.w)).toBeLessThan(1e-4);
+  });
+});

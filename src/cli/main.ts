@@ -70,4 +70,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-void main(process.argv.slice(2)).then((code) => process.exit(code));
+// Exit only once stdout and stderr have drained: on a pipe their writes are asynchronous, and
+// process.exit() right after a large table can drop it (seen on a loaded machine: status 0, empty stdout).
+const exitAfterFlush = (code: number) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+void main(process.argv.slice(2)).then(exitAfterFlush);

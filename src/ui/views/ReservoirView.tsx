@@ -49,12 +49,14 @@ export function ReservoirView({ compact = false }: { compact?: boolean }) {
 
   const noisy = !!lane && lane.config.noise > 0;
   const noNoise = 'no label noise in this run';
+  // a share passes 1 once B has shrunk below B_s (a confident softmax): the bar is then full
+  const capped = (x: number | null) => (x === null ? null : Math.min(1, x));
   const split: SplitRow[] = g
     ? [
-        { label: 'labels y', channel: g.dissipated.labels },
-        { label: 'clean labels', channel: noisy ? g.dissipated.clean : null, note: noNoise },
-        { label: 'label noise', channel: noisy ? g.dissipated.noise : null, note: noNoise },
-        { label: 'initial grad g(s)', channel: g.dissipated.gradient },
+        { label: 'labels y', channel: capped(g.dissipated.labels) },
+        { label: 'clean labels', channel: noisy ? capped(g.dissipated.clean) : null, note: noNoise },
+        { label: 'label noise', channel: noisy ? capped(g.dissipated.noise) : null, note: noNoise },
+        { label: 'initial grad g(s)', channel: capped(g.dissipated.gradient) },
       ]
     : [];
   const opt = lane?.config.opt ?? 'adamw';
@@ -63,7 +65,7 @@ export function ReservoirView({ compact = false }: { compact?: boolean }) {
   const splitPanel = g && (
     <Panel
       title="Where the error lives"
-      caption={`Share of each vector's energy that training has dissipated since step ${g.since}, over the whole training set (1 = all of it: the vector sits in the signal channel; 0 = untouched: the reservoir). Integrator: ${integratorText}.`}
+      caption={`Share of each vector's energy that training has dissipated since step ${g.since}, over the whole training set (1 = all of it: the vector sits in the signal channel; 0 = untouched: the reservoir; a bar is full once the share passes 1, which happens when the softmax grows confident and B shrinks below B_s: labels ${fmt(g.dissipated.labels)}). Integrator: ${integratorText}.`}
       formula="share(x) = ∫ xᵀ P_gᵀ K̃ P_g x dτ ÷ (½ xᵀ B_s⁺ x) = xᵀWx ÷ its ceiling, computed matrix-free (Lanczos on B½ K̃ B½)"
       tex={String.raw`\operatorname{share}(x) = \frac{\int_s^T x^{\top} P_g^{\top} \tilde K P_g\, x \,d\tau}{\tfrac12\, x^{\top} B_s^{+} x} = \frac{x^{\top} W x}{\tfrac12\, x^{\top} B_s^{+} x}`}
     >

@@ -1,7 +1,7 @@
 /**
  * Where a training step's time goes: times each dispatch family of GpuTrainer in
  * isolation (N repetitions, one submit each, waiting for the queue), on the
- * adapter at hand. Usage: bash scripts/with-dawn.sh npx tsx bench/profile-step.ts [preset]
+ * adapter at hand. Usage: bash scripts/with-dawn.sh npx tsx bench/profile-step.ts [preset] [batch]
  */
 import { presetConfig } from '../src/config/presets';
 import { nodeGpuContext } from '../src/engine/node';
@@ -10,7 +10,7 @@ import { GpuTrainer } from '../src/engine/trainer';
 
 const name = process.argv[2] ?? 'lecture';
 const ctx = await nodeGpuContext();
-const cfg = { ...presetConfig(name)!, evalEvery: 100000 };
+const cfg = { ...presetConfig(name)!, evalEvery: 100000, ...(process.argv[3] ? { batch: Number(process.argv[3]) } : {}) };
 const t = await GpuTrainer.create(cfg, ctx, nodeShaderSources());
 t.train(3);
 await t.flush();
@@ -20,7 +20,9 @@ const N = 20;
 console.log(`adapter ${ctx.adapterName}, preset ${name}; ms per dispatch (median of ${N})`);
 for (const key of ['forwardTrain', 'backwardPlain', 'backwardSq', 'optimizer', 'evaluation']) {
   const per: string[] = [];
-  for (const d of lists[key]) {
+  // the optimizer's dispatches belong to its module since the engine became modules
+  const list = key === 'optimizer' ? (lists as unknown as { opt: { dispatches: (typeof lists)[string] } }).opt.dispatches : lists[key];
+  for (const d of list) {
     const times: number[] = [];
     for (let r = 0; r < N; r++) {
       const enc = ctx.device.createCommandEncoder();

@@ -96,4 +96,25 @@ describe('autotune', () => {
       // same bound as test/engine.gpu.test.ts for smooth optimizers: float32 dot products of ≤ 32 terms, 2e-5 relative
       expect(relativeError(st.params, r.w)).toBeLessThan(2e-5);
     });
+
+  it('the transformer: the step products are exactly those its modules issue, and one forced onto tiled trains like the reference', async () => {
+    const { ctx } = await gpu();
+    const c: RunConfig = { ...defaultConfig(), arch: 'transformer', task: 'add', p: 7, train: 0.6, dmodel: 8, heads: 2, ffn: 16, layers: 2, batch: 8, lr: 3e-3, betas: [0.9, 0.98], evalEvery: 10, seed: 4, instrumentEvery: 0 };
+    const shapes = stepShapes(c).map(shapeKey);
+    const forced = memoryCache();
+    await forced.set(cacheKey(ctx, nodeShaderSources()), Object.fromEntries(shapes.map((k) => [k, 'tiled' as const])));
+    setTuneCache(forced);
+    const g = await GpuTrainer.create(c, ctx, nodeShaderSources());
+    // every product the network built has a timed entry (none falls back), and no listed shape is idle
+    expect(new Set(g.matmulShapes)).toEqual(new Set(shapes));
+    expect(g.info.kernels).toBe(`matmul tiled ×${shapes.length}`);
+    const r = new ReferenceTrainer(c);
+    g.train(30);
+    r.train(30);
+    await g.flush();
+    const st = await g.readState();
+    g.destroy();
+    // test/transformer-engine.gpu.test.ts's bound for smooth optimizers (chains of short float32 sums, LayerNorms, softmaxes)
+    expect(relativeError(st.params, r.w)).toBeLessThan(1e-4);
+  });
 });

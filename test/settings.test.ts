@@ -75,6 +75,22 @@ describe('settings table', () => {
     expect(crossCheck({ ...defaultConfig(), p: 113, width: 512 }, 1 << 20).map((e) => e.key)).toEqual(['width']);
   });
 
+  it('refuses arch=transformer with task=regress (the transformer has no squared-loss head), whichever side the clash comes from', () => {
+    expect(crossCheck({ ...defaultConfig(), arch: 'transformer', task: 'regress', instrumentEvery: 0 }).map((e) => e.key)).toEqual(['arch']);
+    expect(() => validateConfig({ ...defaultConfig(), arch: 'transformer', task: 'regress', instrumentEvery: 0 })).toThrow(/task=regress needs arch=mlp/);
+    // from the query against the default base: arch goes back to mlp, the regress task stays
+    const a = parseSettings([['task', 'regress'], ['arch', 'transformer'], ['instrumentEvery', '0']]);
+    expect(a.errors.map((e) => e.key)).toEqual(['arch']);
+    expect([a.config.arch, a.config.task]).toEqual(['mlp', 'regress']);
+    expect(crossCheck(a.config)).toEqual([]);
+    // against a transformer base (a preset): resetting arch alone cannot help, so the base stands
+    const base = presetConfig('small-transformer')!;
+    const b = parseSettings([['task', 'regress']], base);
+    expect(b.errors.map((e) => e.key)).toEqual(['arch']);
+    expect([b.config.arch, b.config.task]).toEqual(['transformer', base.task]);
+    expect(crossCheck(b.config)).toEqual([]);
+  });
+
   it('validateConfig names every problem of a config object', () => {
     expect(() => validateConfig({ p: 12, width: 'wide' })).toThrow(/width must be a number/);
     expect(() => validateConfig({ p: 12 })).toThrow(/not prime/);

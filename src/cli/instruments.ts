@@ -6,6 +6,7 @@
  * computed on the GPU (GpuKernelBlocks); eigen-solvers and W stay float64 on the CPU.
  */
 import type { RunConfig } from '../config/settings';
+import { mlpOnly } from '../model/arch';
 import { readInstrumentState } from '../model/trainer';
 import { nodeShaderSources } from '../engine/nodeShaders';
 import { GpuKernelBlocks } from '../engine/probeKernel';
@@ -19,8 +20,10 @@ export async function recordInstruments(config: RunConfig, into: unknown[]): Pro
   return {
     every: config.instrumentEvery,
     fn: async (t) => {
-      inst ??= new Instruments(t.config, t.dataset, t.layout);
-      blocks ??= new GpuKernelBlocks(await cliGpu(), nodeShaderSources(), t.layout);
+      // the structured kernel formula (theory/kernels.ts, kernel.wgsl) is written for the MLP
+      const layout = mlpOnly(t.layout, 'train --instruments (the structured eNTK formula)');
+      inst ??= new Instruments(t.config, t.dataset, layout);
+      blocks ??= new GpuKernelBlocks(await cliGpu(), nodeShaderSources(), layout);
       const step = t.step;
       const { state, mask, config: cfg } = await readInstrumentState(t);
       t.train(1);

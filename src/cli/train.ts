@@ -1,6 +1,6 @@
 /** `grokscope train`: one run, progress on stderr, summary JSON on stdout, run file and CSV on request. */
 import { writeFileSync } from 'node:fs';
-import { modelLayout } from '../model/layout';
+import { netLayout } from '../model/arch';
 import { progressText } from '../model/run';
 import { buildRunFile } from '../model/runfile';
 import { metricsCsv } from '../model/csv';
@@ -43,7 +43,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const last = result.rows[result.rows.length - 1];
   if (outPath) {
     const state = await t.readState();
-    const file = buildRunFile({ config: t.config, dataset: t.dataset, step: t.step, metrics: result.rows, events: t.events, state, layout: modelLayout(config), instruments });
+    const file = buildRunFile({ config: t.config, dataset: t.dataset, step: t.step, metrics: result.rows, events: t.events, state, layout: netLayout(config), instruments });
     writeFileSync(outPath, JSON.stringify(file));
   }
   if (csvPath) writeFileSync(csvPath, metricsCsv([{ metrics: result.rows }]));

@@ -28,6 +28,18 @@ export const PRESETS: readonly Preset[] = [
     config: { task: 'div', p: 97, train: 0.25, embed: 128, width: 256, depth: 1, lr: 1e-3, wd: 1, evalEvery: 50, instrumentEvery: 200 },
   },
   {
+    name: 'small-transformer',
+    title: 'Small transformer',
+    blurb: 'the contract transformer at L=1, H=4, d=32, F=64 on a+b mod 23 at 70%, b=64, AdamW 3e-3: held-out 77% by step 1000 on SwiftShader (docs/results.md)',
+    config: { arch: 'transformer', task: 'add', p: 23, train: 0.7, layers: 1, heads: 4, dmodel: 32, ffn: 64, lr: 3e-3, wd: 1, betas: [0.9, 0.98], eps: 1e-8, batch: 64, evalEvery: 50, instrumentEvery: 0 },
+  },
+  {
+    name: 'paper-transformer',
+    title: 'Paper transformer',
+    blurb: 'the contract transformer (L=2, H=4, d=128, F=512, AdamW 1e-3, β (0.9, 0.98), wd 1, warm-up 10) on a·b⁻¹ mod 97 at 25%, b=512: the setting of the 5× claim (needs a real GPU)',
+    config: { arch: 'transformer', task: 'div', p: 97, train: 0.25, layers: 2, heads: 4, dmodel: 128, ffn: 512, lr: 1e-3, wd: 1, betas: [0.9, 0.98], eps: 1e-8, batch: 512, evalEvery: 50, instrumentEvery: 0 },
+  },
+  {
     name: 'noise',
     title: 'Label noise',
     blurb: 'a+b mod 23 with 20% of training labels wrong: where does the noise go, channel or reservoir?',

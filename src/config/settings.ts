@@ -20,6 +20,8 @@ export const ACTIVATIONS = ['relu', 'gelu', 'quadratic'] as const;
 export const OPTIMIZERS = ['sgd', 'adamw', 'cautious', 'grokfast'] as const;
 /** Gate variants (THEORY.md "The gate"). `stream` is the soft streaming mask, `stream-hard` its hard form. */
 export const GATES = ['off', 'exact-hard', 'exact-soft', 'stream', 'stream-hard'] as const;
+/** mlp: embed → dense layers; transformer: the decoder-only model of docs/architecture.md */
+export const ARCHS = ['mlp', 'transformer'] as const;
 /** W's integrators over a held interval (docs/theory.md, instrument 2) */
 export const INTEGRATORS = ['flow', 'discrete'] as const;
 /** display groups of the controls, in order; every entry names one */
@@ -29,6 +31,7 @@ export type Task = (typeof TASKS)[number];
 export type Activation = (typeof ACTIVATIONS)[number];
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 export type GateVariant = (typeof GATES)[number];
+export type Arch = (typeof ARCHS)[number];
 export type SettingGroup = (typeof SETTING_GROUPS)[number];
 
 // ---- schema builders: the range lives in the schema's actions and is read back from them ----
@@ -90,6 +93,11 @@ export const SETTINGS_TABLE = {
   width: setting(int(8, 512), 64, 'hidden width, 8..512', { group: 'Model' }),
   depth: setting(int(1, 3), 1, 'hidden layers, 1..3', { group: 'Model' }),
   act: setting(oneOf(ACTIVATIONS), 'relu', 'activation', { group: 'Model' }),
+  arch: setting(oneOf(ARCHS), 'mlp', 'network: mlp (embed, width, depth, act) or transformer (layers, heads, dmodel, ffn; tokens [a, op, b, =])', { group: 'Model' }),
+  layers: setting(int(1, 4), 2, 'transformer blocks L, 1..4', { group: 'Model' }),
+  heads: setting(int(1, 16), 4, 'transformer attention heads H (dmodel a multiple of H)', { group: 'Model' }),
+  dmodel: setting(int(4, 512), 128, 'transformer width d', { group: 'Model' }),
+  ffn: setting(int(4, 2048), 512, 'transformer MLP width F', { group: 'Model' }),
   opt: setting(oneOf(OPTIMIZERS), 'adamw', 'optimizer (sgd with momentum 0 is plain gradient descent)', { group: 'Optimizer', live: true }),
   momentum: setting(float(0, 1, { maxExclusive: true }), 0.9, 'SGD momentum, in [0, 1)', { group: 'Optimizer', live: true }),
   gate: setting(oneOf(GATES), 'off', 'the gate: update k iff μ_k² > σ_k²/(b−1) (and its variants)', { group: 'Gate', live: true }),
@@ -236,7 +244,9 @@ export function toFlat(c: RunConfig): Record<string, number | string> {
  * at buffer creation on a default adapter, so it is refused up front.
  */
 export const BUFFER_LIMIT_BYTES = 128 * 1024 * 1024;
-export function largestBufferBytes(c: Pick<RunConfig, 'task' | 'p' | 'width' | 'embed'>): number {
+export function largestBufferBytes(c: Pick<RunConfig, 'task' | 'p' | 'width' | 'embed' | 'arch' | 'dmodel' | 'ffn'>): number {
+  // the transformer's activations have one row per position (4 per example)
+  if (c.arch === 'transformer') return exampleCount(c.task, c.p) * 4 * Math.max(c.ffn, c.dmodel) * 4;
   return exampleCount(c.task, c.p) * Math.max(c.width, 2 * c.embed, c.p) * 4;
 }
 
@@ -252,6 +262,11 @@ export function crossCheck(c: RunConfig, bufferLimit = BUFFER_LIMIT_BYTES): Sett
   if (nTrain < 2 || nTrain >= n) errors.push({ key: 'train', value: String(c.train), message: `train=${c.train} leaves ${nTrain} of ${n} pairs for training; need at least 2 and at least one held out` });
   if (c.batch > 0 && c.batch > nTrain) errors.push({ key: 'batch', value: String(c.batch), message: `batch=${c.batch} exceeds the ${nTrain} training pairs (use 0 for full batch)` });
   if (c.batch === 1 && c.gate.startsWith('exact')) errors.push({ key: 'batch', value: '1', message: 'the exact gate needs b ≥ 2 (σ²/(b−1))' });
+  // the transformer's head is the p-way softmax cross-entropy; the squared loss is wired into the MLP trainer only
+  if (c.arch === 'transformer' && c.task === 'regress') errors.push({ key: 'arch', value: c.arch, message: 'arch=transformer has no squared-loss head: task=regress needs arch=mlp' });
+  if (c.arch === 'transformer' && c.dmodel % c.heads !== 0) errors.push({ key: 'heads', value: String(c.heads), message: `heads=${c.heads} must divide dmodel=${c.dmodel} (head size d/H)` });
+  if (c.arch === 'transformer' && c.instrumentEvery > 0)
+    errors.push({ key: 'instrumentEvery', value: String(c.instrumentEvery), message: 'the theory instruments are MLP only (their structured eNTK formula has no transformer form yet): set instrumentEvery=0 with arch=transformer' });
   const bytes = largestBufferBytes(c);
   if (bytes > bufferLimit) errors.push({ key: 'width', value: String(c.width), message: `width=${c.width} needs a ${Math.ceil(bytes / 2 ** 20)} MiB buffer, over the ${Math.floor(bufferLimit / 2 ** 20)} MiB limit` });
   return errors;
@@ -286,6 +301,9 @@ export function parseSettings(
     // Cross-rule failures: put the offending settings back to the base values.
     for (const e of cross) flat[e.key] = toFlat(base)[e.key];
     config = fromFlat(flat);
+    // a rule over two settings can still clash with the other one (arch=transformer from a
+    // preset, task=regress from the query): then the base, which satisfies every rule, stands
+    if (crossCheck(config).length > 0) config = fromFlat(toFlat(base));
     errors.push(...cross);
   }
   return { config, errors };

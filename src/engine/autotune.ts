@@ -17,19 +17,18 @@
  * (IndexedDB in the browser, a file for the CLI, memory otherwise).
  */
 import type { RunConfig } from '../config/settings';
-import { modelLayout } from '../model/layout';
+import { netLayout } from '../model/arch';
 import { batchSize } from '../model/run';
-import { MM_TRANS_A, MM_TRANS_B } from '../reference/kernels';
+import { MM_ACCUMULATE, MM_TRANS_A, MM_TRANS_B } from '../model/rules';
+import { SEQ } from '../model/transformerLayout';
 import { makeDataset, type Dataset } from '../tasks/modular';
 import type { GpuContext } from './device';
-import type { KernelName, Pipelines } from './pipelines';
+import { MATMUL_VARIANTS, shapeKey, variantFor, type MatmulChoice, type MatmulShape, type MatmulVariant } from './modules/matmul';
+import type { Pipelines } from './pipelines';
 import type { ShaderSources } from './shaders';
 
-export const MATMUL_VARIANTS = {
-  block4: { plain: 'matmul', dual: 'matmulDual' },
-  tiled: { plain: 'matmulTiled', dual: 'matmulTiledDual' },
-} as const satisfies Record<string, { plain: KernelName; dual: KernelName }>;
-export type MatmulVariant = keyof typeof MATMUL_VARIANTS;
+// the variants and the per-product choice live in the matmul module, which every product goes through
+export { MATMUL_VARIANTS, shapeKey, variantFor, type MatmulShape, type MatmulVariant };
 const VARIANTS = Object.keys(MATMUL_VARIANTS) as MatmulVariant[];
 
 /** start-up budget for timing, ms (the issue's bound) */
@@ -52,28 +51,46 @@ async function submitOverhead(device: GPUDevice): Promise<number> {
   return best;
 }
 
-export interface MatmulShape {
-  M: number;
-  N: number;
-  K: number;
-  flags: number;
-}
-
-export const shapeKey = (s: MatmulShape) => `${s.M}x${s.N}x${s.K}/${s.flags}`;
-
-/** the matrix products of one training step and one evaluation (the weight gradient's dual pass follows its plain choice) */
+/**
+ * The matrix products of one training step and one evaluation, as the network modules
+ * issue them (modules/dense.ts; modules/transformer.ts). The weight gradient's dual pass
+ * follows its plain choice; the transformer's exact-gate weight gradients run
+ * seq_weight_grad, not a matmul.
+ */
 export function stepShapes(config: RunConfig, dataset: Dataset = makeDataset(config)): MatmulShape[] {
-  const layout = modelLayout(config);
+  const layout = netLayout(config);
   const b = batchSize(config, dataset);
   const nAll = dataset.labels.length;
   const out = new Map<string, MatmulShape>();
   const add = (s: MatmulShape) => out.set(shapeKey(s), s);
-  for (const L of layout.layers) {
-    add({ M: b, N: L.out, K: L.in, flags: MM_TRANS_B }); // forward
-    add({ M: nAll, N: L.out, K: L.in, flags: MM_TRANS_B }); // evaluation forward
-    add({ M: L.out, N: L.in, K: b, flags: MM_TRANS_A }); // weight gradient
-    add({ M: b, N: L.in, K: L.out, flags: 0 }); // input gradient
+  if (layout.arch === 'mlp') {
+    for (const L of layout.layers) {
+      add({ M: b, N: L.out, K: L.in, flags: MM_TRANS_B }); // forward
+      add({ M: nAll, N: L.out, K: L.in, flags: MM_TRANS_B }); // evaluation forward
+      add({ M: L.out, N: L.in, K: b, flags: MM_TRANS_A }); // weight gradient
+      add({ M: b, N: L.in, K: L.out, flags: 0 }); // input gradient
+    }
+    return [...out.values()];
   }
+  const { d, ffn: F, p } = layout;
+  for (const n of [b, nAll]) {
+    const rows = SEQ * n; // one row per position
+    add({ M: rows, N: d, K: d, flags: MM_TRANS_B }); // q, k, v
+    add({ M: rows, N: d, K: d, flags: MM_TRANS_B | MM_ACCUMULATE }); // x += O·attn
+    add({ M: rows, N: F, K: d, flags: MM_TRANS_B }); // fc1
+    add({ M: rows, N: d, K: F, flags: MM_TRANS_B | MM_ACCUMULATE }); // x += fc2
+    add({ M: n, N: p, K: d, flags: MM_TRANS_B }); // unembed (last position)
+  }
+  const rows = SEQ * b;
+  add({ M: rows, N: F, K: d, flags: 0 }); // dR = dx·fc2
+  add({ M: rows, N: d, K: F, flags: 0 }); // dh = dR·fc1
+  add({ M: rows, N: d, K: d, flags: 0 }); // dO, dh from dQ
+  add({ M: rows, N: d, K: d, flags: MM_ACCUMULATE }); // dh += dK·k, dV·v
+  add({ M: d, N: F, K: rows, flags: MM_TRANS_A }); // fc2's weight gradient
+  add({ M: F, N: d, K: rows, flags: MM_TRANS_A }); // fc1's
+  add({ M: d, N: d, K: rows, flags: MM_TRANS_A }); // o, q, k, v
+  add({ M: p, N: d, K: b, flags: MM_TRANS_A }); // unembed's
+  add({ M: b, N: d, K: p, flags: 0 }); // dz
   return [...out.values()];
 }
 
@@ -90,7 +107,7 @@ export interface TuneRow {
   chosen: MatmulVariant;
 }
 
-export interface MatmulPlan {
+export interface MatmulPlan extends MatmulChoice {
   /** shape key → variant */
   choice: Record<string, MatmulVariant>;
   /** the timings that decided it (empty when the plan came from the cache) */
@@ -130,11 +147,6 @@ function sourceHash(src: ShaderSources): string {
 }
 
 export const cacheKey = (ctx: GpuContext, src: ShaderSources) => `${ctx.adapterName}|${sourceHash(src)}`;
-
-/** the variant chosen for one product (the fallback for a shape the plan does not know) */
-export function variantFor(plan: MatmulPlan | undefined, s: MatmulShape): MatmulVariant {
-  return plan?.choice[shapeKey(s)] ?? plan?.fallback ?? 'block4';
-}
 
 /** "block4 ×3, tiled ×1": what the lab shows */
 export function describePlan(plan: MatmulPlan): string {

@@ -28,6 +28,14 @@ export const ENTRY_POINTS = {
   kernelEmbedFull: ['kernel', 'embed_full'],
   kernelEmbedTrace: ['kernel', 'embed_trace'],
   kernelLayerTrace: ['kernel', 'layer_trace'],
+  seqGather: ['transformer', 'seq_gather'],
+  tokScatter: ['transformer', 'tok_scatter'],
+  layerNorm: ['transformer', 'layer_norm'],
+  layerNormBack: ['transformer', 'layer_norm_back'],
+  lnParamGrad: ['transformer', 'ln_param_grad'],
+  attention: ['transformer', 'attention'],
+  attentionBack: ['transformer', 'attention_back'],
+  seqWeightGrad: ['transformer', 'seq_weight_grad'],
 } as const satisfies Record<string, readonly [ShaderName, string]>;
 
 export type KernelName = keyof typeof ENTRY_POINTS;

@@ -24,22 +24,23 @@ import type { ModelLayout } from '../model/layout';
 import type { KernelView } from '../theory/kernels';
 import type { Sensitivities } from '../theory/jacobian';
 import type { GpuContext } from './device';
-import { getPipelines, type KernelName, type Pipelines } from './pipelines';
+import { encode, GpuArena, whole, write as writeAt, type Dispatch } from './arena';
+import type { Slice } from './bindings';
+import { getPipelines, type Pipelines } from './pipelines';
+import type { ModuleSpec } from './modules/module';
 import type { ShaderSources } from './shaders';
 
-const UNIFORM_SLOT = 256; // bytes: minUniformBufferOffsetAlignment
+/** The MLP's structured kernel-block formula (src/theory/kernels.ts kernelBlock) on the GPU. */
+export const ProbeKernelSpec = {
+  name: 'kernel block (MLP)',
+  kernels: ['kernelWeight', 'kernelLayerFull', 'kernelEmbedFull', 'kernelEmbedTrace', 'kernelLayerTrace'],
+  twins: ['src/theory/kernels.ts#kernelBlock'],
+} as const satisfies ModuleSpec;
+
 const HEAD_DIAG = 1;
 const IDENTITY = 1;
 const SYM = 2;
 
-interface Dispatch {
-  pipeline: GPUComputePipeline;
-  bindGroup: GPUBindGroup;
-  x: number;
-  y: number;
-}
-
-type Slice = { buffer: GPUBuffer; offset?: number; size?: number };
 
 /** The device-side factors of one probe side, packed as kernel.wgsl's header describes. */
 interface Side {
@@ -62,18 +63,13 @@ const quads = (n: number) => Math.ceil(n / 4);
 /** vec4s per packed row over c: whole 8-blocks, as layer_full's 8×8 register blocks read them */
 const vec4sOverC = (p: number) => 2 * Math.ceil(p / 8);
 
-function write(q: GPUQueue, buf: GPUBuffer, data: ArrayBufferView): void {
-  q.writeBuffer(buf, 0, data as ArrayBufferView<ArrayBuffer>);
-}
+const write = (q: GPUQueue, buf: GPUBuffer, data: ArrayBufferView) => writeAt(q, buf, 0, data);
 
 export class GpuKernelBlock {
   readonly views: readonly KernelView[];
   private readonly device: GPUDevice;
   private readonly pl: Pipelines;
-  private readonly buffers: GPUBuffer[] = [];
-  private readonly uniform: GPUBuffer;
-  private readonly uniformData: ArrayBuffer;
-  private uniformSlots = 0;
+  private readonly arena: GpuArena;
   /** uniform slots whose flags take SYM when A = B */
   private readonly symSlots: number[] = [];
   private symMode: boolean | null = null;
@@ -130,7 +126,8 @@ export class GpuKernelBlock {
     if (4 * kFloats > limit) throw new Error(`GpuKernelBlock: K needs ${4 * kFloats} bytes, above this device's storage binding limit (${limit})`);
 
     device.pushErrorScope('validation');
-    const f32 = (n: number, label: string) => this.buffer(4 * n, label);
+    const arena = (this.arena = new GpuArena(device, pipelines, 2 * (2 * layers.length + 1), 'GpuKernelBlock'));
+    const f32 = (n: number, label: string) => arena.f32(n, label);
     this.omegaW = layers.map((L, l) => f32(L.in * 4 * quads(L.out), `ω_W${l}ᵀ`));
     this.omegaB = layers.map((L, l) => f32(4 * quads(L.out), `ω_b${l}`));
     this.omegaE = f32(p * d, 'ω_E');
@@ -142,36 +139,34 @@ export class GpuKernelBlock {
     });
     this.A = side(mA, 'A', false);
     this.B = side(mB, 'B', true);
-    this.tokensA = this.buffer(8 * mA, 'A tokens');
-    this.pairs = this.buffer(16 * mA * mB, 'pairs sharing a row');
+    this.tokensA = arena.buffer(8 * mA, 'A tokens');
+    this.pairs = arena.buffer(16 * mA * mB, 'pairs sharing a row');
     this.pairScratch = new Uint32Array(4 * mA * mB);
     const maxOut = Math.max(...layers.map((L) => L.out));
     const T = f32(mA * maxOut * 4 * jq, 'T');
     this.K = f32(kFloats, 'K');
-    this.staging = device.createBuffer({ label: 'K staging', size: Math.max(16, 4 * kFloats), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    this.buffers.push(this.staging);
+    this.staging = arena.staging(4 * kFloats, 'K staging');
     const sizes = [p * d];
     for (const L of layers) sizes.push(L.in * 4 * quads(L.out), L.in * 4 * quads(Math.max(mA, mB)), Math.max(mA, mB) * L.out * 4 * cq);
     sizes.push(Math.max(mA, mB) * 2 * d * 4 * cq);
     this.scratch = new Float32Array(Math.max(...sizes));
-    const slots = 2 * (2 * layers.length + 1);
-    this.uniformData = new ArrayBuffer(UNIFORM_SLOT * slots);
-    this.uniform = device.createBuffer({ label: 'kernel uniforms', size: this.uniformData.byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.buffers.push(this.uniform);
 
-    const whole = (buffer: GPUBuffer): Slice => ({ buffer });
     const weightKernel = (l: number, out: Slice, flags: number): Dispatch => {
       const L = layers[l];
-      return this.dispatch(
+      return arena.bind(
         'kernelWeight',
-        [[0, this.params([mA, mB, p, L.in, L.out, flags])], [1, whole(this.A.X[l])], [2, whole(this.B.X[l])], [3, whole(this.omegaW[l])], [4, whole(this.omegaB[l])], [5, out]],
+        { U0: this.params([mA, mB, p, L.in, L.out, flags]), XA0: whole(this.A.X[l]), XB0: whole(this.B.X[l]), wW0: whole(this.omegaW[l]), wb0: whole(this.omegaB[l]), out0: out },
         Math.ceil(quads(L.out) / 8),
         Math.ceil((mA * jq) / 8),
       );
     };
-    const embed = (kernel: 'kernelEmbedFull' | 'kernelEmbedTrace', b0: number, perEntry: number): ViewPlan['embed'] => {
+    const embed = (kernel: 'kernelEmbedFull' | 'kernelEmbedTrace', perEntry: number): ViewPlan['embed'] => {
       const u = this.params([mA, mB, p, d, 0, 0]);
-      const { pipeline, bindGroup } = this.dispatch(kernel, [[b0, u], [b0 + 1, whole(this.A.dX0)], [b0 + 2, whole(this.B.dX0)], [b0 + 3, whole(this.pairs)], [b0 + 4, whole(this.tokensA)], [b0 + 5, whole(this.omegaE)], [b0 + 6, whole(this.K)]], 1, 1);
+      const [GA, GB, pairs, tokA, wE] = [whole(this.A.dX0), whole(this.B.dX0), whole(this.pairs), whole(this.tokensA), whole(this.omegaE)];
+      const { pipeline, bindGroup } =
+        kernel === 'kernelEmbedFull'
+          ? arena.bind(kernel, { U2: u, GA2: GA, GB2: GB, pairs2: pairs, tokA2: tokA, wE2: wE, K2: whole(this.K) }, 1)
+          : arena.bind(kernel, { U3: u, GA3: GA, GB3: GB, pairs3: pairs, tokA3: tokA, wE3: wE, K3: whole(this.K) }, 1);
       return { pipeline, bindGroup, slot: u.offset!, perEntry };
     };
     if (views.includes('full')) {
@@ -180,15 +175,15 @@ export class GpuKernelBlock {
       for (let l = 0; l < head; l++) {
         list.push(weightKernel(l, whole(T), 0));
         list.push(
-          this.dispatch(
+          arena.bind(
             'kernelLayerFull',
-            [[6, this.params([mA, mB, p, layers[l].in, layers[l].out, 0])], [7, whole(this.A.delta[l])], [8, whole(this.B.delta[l])], [9, whole(T)], [10, whole(this.K)]],
+            { U1: this.params([mA, mB, p, layers[l].in, layers[l].out, 0]), DA1: whole(this.A.delta[l]), DB1: whole(this.B.delta[l]), T1: whole(T), K1: whole(this.K) },
             ...pairGrid,
           ),
         );
       }
       list.push(weightKernel(head, whole(this.K), HEAD_DIAG));
-      this.plans.full = { embed: embed('kernelEmbedFull', 11, cq * cq), layers: list };
+      this.plans.full = { embed: embed('kernelEmbedFull', cq * cq), layers: list };
     }
     if (views.includes('trace')) {
       const list: Dispatch[] = [];
@@ -198,15 +193,15 @@ export class GpuKernelBlock {
         const dA = l < head ? this.A.delta[l] : T;
         const dB = l < head ? this.B.delta[l] : T;
         list.push(
-          this.dispatch(
+          arena.bind(
             'kernelLayerTrace',
-            [[25, this.params([mA, mB, p, layers[l].in, layers[l].out, l < head ? 0 : IDENTITY])], [26, whole(dA)], [27, whole(dB)], [28, whole(T)], [29, whole(this.K)]],
+            { U4: this.params([mA, mB, p, layers[l].in, layers[l].out, l < head ? 0 : IDENTITY]), DA4: whole(dA), DB4: whole(dB), T4: whole(T), K4: whole(this.K) },
             Math.ceil(jq / 8),
             Math.ceil(quads(mA) / 8),
           ),
         );
       }
-      this.plans.trace = { embed: embed('kernelEmbedTrace', 18, 1), layers: list };
+      this.plans.trace = { embed: embed('kernelEmbedTrace', 1), layers: list };
     }
     this.ready = device.popErrorScope().then((e) => {
       if (e) throw new Error(`GpuKernelBlock setup failed: ${e.message}`);
@@ -228,7 +223,7 @@ export class GpuKernelBlock {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const b of this.buffers) b.destroy();
+    this.arena.destroy();
   }
 
   // ---------- internals ----------
@@ -247,10 +242,10 @@ export class GpuKernelBlock {
     const sym = A === B;
     if (sym !== this.symMode) {
       for (const s of this.symSlots) {
-        const w = new Uint32Array(this.uniformData, s, 8);
+        const w = new Uint32Array(this.arena.uniformData, s, 8);
         w[5] = sym ? w[5] | SYM : w[5] & ~SYM;
       }
-      this.device.queue.writeBuffer(this.uniform, 0, this.uniformData, 0, this.uniformSlots * UNIFORM_SLOT);
+      this.arena.flushUniforms();
       this.symMode = sym;
     }
     if (omega || !this.omegaIsOnes) this.uploadOmega(omega);
@@ -259,9 +254,8 @@ export class GpuKernelBlock {
     this.uploadSide(this.B, B, true);
     this.device.queue.writeBuffer(this.tokensA, 0, A.tokens as Uint32Array<ArrayBuffer>);
     const entries = this.pairList(A.tokens, B.tokens, sym);
-    const count = new Uint32Array(this.uniformData, plan.embed.slot + 24, 1);
-    count[0] = entries;
-    this.device.queue.writeBuffer(this.uniform, plan.embed.slot + 24, count);
+    new Uint32Array(this.arena.uniformData, plan.embed.slot + 24, 1)[0] = entries;
+    this.arena.flushSlot(plan.embed.slot + 24, 4);
 
     const rows = view === 'full' ? mA * p : mA;
     const cols = view === 'full' ? mB * p : mB;
@@ -277,11 +271,7 @@ export class GpuKernelBlock {
       pass.setBindGroup(0, plan.embed.bindGroup);
       pass.dispatchWorkgroups(x, Math.ceil(groups / x));
     }
-    for (const dsp of plan.layers) {
-      pass.setPipeline(dsp.pipeline);
-      pass.setBindGroup(0, dsp.bindGroup);
-      pass.dispatchWorkgroups(dsp.x, dsp.y);
-    }
+    encode(pass, plan.layers);
     pass.end();
     enc.copyBufferToBuffer(this.K, 0, this.staging, 0, bytes);
     this.device.queue.submit([enc.finish()]);
@@ -390,25 +380,11 @@ export class GpuKernelBlock {
     return n;
   }
 
-  private buffer(size: number, label: string): GPUBuffer {
-    const buf = this.device.createBuffer({ label, size: Math.max(16, Math.ceil(size / 4) * 4), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
-    this.buffers.push(buf);
-    return buf;
-  }
-
+  /** A uniform slot of 8 u32 (KernelParams); the layer kernels honour SYM, the embedding kernels' pair list is already j ≥ i. */
   private params(values: number[]): Slice {
-    const s = this.uniformSlots * UNIFORM_SLOT;
-    if (s + UNIFORM_SLOT > this.uniformData.byteLength) throw new Error('GpuKernelBlock: uniform arena full');
-    this.uniformSlots++;
-    this.symSlots.push(s); // the layer kernels honour SYM; the embedding kernels' pair list is already j ≥ i
-    new Uint32Array(this.uniformData, s, 8).set(values);
-    return { buffer: this.uniform, offset: s, size: 32 };
-  }
-
-  private dispatch(kernel: KernelName, entries: [number, Slice][], x: number, y: number): Dispatch {
-    const pipeline = this.pl[kernel];
-    const bindGroup = this.device.createBindGroup({ label: kernel, layout: pipeline.getBindGroupLayout(0), entries: entries.map(([binding, resource]) => ({ binding, resource })) });
-    return { pipeline, bindGroup, x: Math.max(1, x), y: Math.max(1, y) };
+    const u = this.arena.u32Slot(values, 32);
+    this.symSlots.push(u.offset!);
+    return u;
   }
 }
 

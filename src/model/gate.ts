@@ -18,7 +18,7 @@ export interface SnrHistogram {
  * @param mean μ_k, the mean gradient over the batch
  * @param sq   Σ_i (g_ik/b)² as the squared-operand pass produces it (so (1/b)Σ g² = b·sq)
  */
-export function snrHistogram(layout: ModelLayout, mean: ArrayLike<number>, sq: ArrayLike<number>, b: number, lo = -4, hi = 4, binsPerDecade = 4): SnrHistogram {
+export function snrHistogram(layout: Pick<ModelLayout, 'tensors'>, mean: ArrayLike<number>, sq: ArrayLike<number>, b: number, lo = -4, hi = 4, binsPerDecade = 4): SnrHistogram {
   const nb = (hi - lo) * binsPerDecade;
   const edges = Array.from({ length: nb + 1 }, (_, i) => lo + i / binsPerDecade);
   const counts = new Array<number>(nb).fill(0);

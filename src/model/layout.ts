@@ -13,7 +13,8 @@ import { Rng } from '../util/rng';
 
 export const ALIGN_FLOATS = 64;
 
-export type TensorKind = 'embed' | 'weight' | 'bias';
+/** embed N(0,1); weight/bias U(±1/√fan_in); LayerNorm gain 1 and shift 0 */
+export type TensorKind = 'embed' | 'weight' | 'bias' | 'gain' | 'shift';
 
 export interface TensorInfo {
   /** run-file name: embed, hidden.0.weight, hidden.0.bias, …, head.weight, head.bias */
@@ -36,6 +37,7 @@ export interface Layer {
 }
 
 export interface ModelLayout {
+  arch: 'mlp';
   p: number;
   d: number;
   width: number;
@@ -53,7 +55,8 @@ export interface ModelLayout {
 
 const alignUp = (n: number) => Math.ceil(n / ALIGN_FLOATS) * ALIGN_FLOATS;
 
-export function modelLayout(cfg: Pick<RunConfig, 'p' | 'embed' | 'width' | 'depth' | 'act'>): ModelLayout {
+/** A growing tensor table: `add` places each tensor at the next aligned offset. */
+export function tensorTable() {
   const tensors: TensorInfo[] = [];
   let offset = 0;
   const add = (name: string, kind: TensorKind, shape: number[], fanIn: number): TensorInfo => {
@@ -63,6 +66,11 @@ export function modelLayout(cfg: Pick<RunConfig, 'p' | 'embed' | 'width' | 'dept
     tensors.push(t);
     return t;
   };
+  return { tensors, add, totalSize: () => offset };
+}
+
+export function modelLayout(cfg: Pick<RunConfig, 'p' | 'embed' | 'width' | 'depth' | 'act'>): ModelLayout {
+  const { tensors, add, totalSize } = tensorTable();
   const { p, embed: d, width, depth } = cfg;
   const embed = add('embed', 'embed', [p, d], 1);
   const layers: Layer[] = [];
@@ -77,6 +85,7 @@ export function modelLayout(cfg: Pick<RunConfig, 'p' | 'embed' | 'width' | 'dept
   const hb = add('head.bias', 'bias', [p], fan);
   layers.push({ in: fan, out: p, weight: hw, bias: hb });
   return {
+    arch: 'mlp',
     p,
     d,
     width,
@@ -85,7 +94,7 @@ export function modelLayout(cfg: Pick<RunConfig, 'p' | 'embed' | 'width' | 'dept
     embed,
     layers,
     tensors,
-    totalSize: offset,
+    totalSize: totalSize(),
     paramCount: tensors.reduce((a, t) => a + t.size, 0),
   };
 }
@@ -95,12 +104,13 @@ export function modelLayout(cfg: Pick<RunConfig, 'p' | 'embed' | 'width' | 'dept
  * U(−1/√fan_in, 1/√fan_in). Drawn in float64, stored as float32, so the CPU
  * reference and the GPU start from bit-identical weights.
  */
-export function initParams(layout: ModelLayout, seed: number): Float32Array {
+export function initParams(layout: Pick<ModelLayout, 'tensors' | 'totalSize'>, seed: number): Float32Array {
   const w = new Float32Array(layout.totalSize);
   const rng = new Rng(seed, 'init');
   for (const t of layout.tensors) {
     const bound = 1 / Math.sqrt(t.fanIn);
-    for (let i = 0; i < t.size; i++) w[t.offset + i] = t.kind === 'embed' ? rng.normal() : (2 * rng.uniform() - 1) * bound;
+    for (let i = 0; i < t.size; i++)
+      w[t.offset + i] = t.kind === 'embed' ? rng.normal() : t.kind === 'gain' ? 1 : t.kind === 'shift' ? 0 : (2 * rng.uniform() - 1) * bound;
   }
   return w;
 }

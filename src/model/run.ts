@@ -7,7 +7,7 @@ import type { RunConfig } from '../config/settings';
 import type { Dataset } from '../tasks/modular';
 import { CATEGORY_FLIPPED, CATEGORY_TEST, CATEGORY_TRAIN } from '../tasks/modular';
 import { Rng } from '../util/rng';
-import type { OptimParams } from '../reference/optimizer';
+import { warmupFactor, type OptimParams } from './rules';
 import type { LiveSettings, MetricsRow, RunEvent } from './trainer';
 
 /** Examples per step: b, or the whole training set for full batch. */
@@ -21,6 +21,8 @@ export const batchSize = (cfg: RunConfig, ds: Dataset) => (cfg.batch > 0 ? Math.
 export class BatchSampler {
   private order: Uint32Array;
   private pos: number;
+  /** epochs shuffled so far (the current one included) */
+  epochs = 0;
   private readonly rng: Rng;
   readonly b: number;
 
@@ -44,10 +46,22 @@ export class BatchSampler {
     if (this.pos + this.b > this.order.length) {
       this.rng.shuffle(this.order);
       this.pos = 0;
+      this.epochs++;
     }
     out.set(this.order.subarray(this.pos, this.pos + this.b));
     this.pos += this.b;
     return out;
+  }
+
+  /** where the last batch sits in its epoch: batch `index` of `count` (the tail shorter than b is dropped) */
+  get position(): { epoch: number; index: number; count: number } {
+    const count = Math.floor(this.order.length / this.b);
+    return this.fullBatch ? { epoch: this.epochs, index: 0, count: 1 } : { epoch: this.epochs, index: this.pos / this.b - 1, count };
+  }
+
+  /** the current epoch's order of example indices */
+  get epochOrder(): Uint32Array {
+    return this.order;
   }
 
   /** to resume a run at step t: replays the sampler's draws */
@@ -66,7 +80,7 @@ export function optimParams(cfg: RunConfig, t: number, b: number, nTrain: number
   return {
     opt: cfg.opt,
     gate: cfg.gate,
-    lr: cfg.lr,
+    lr: cfg.lr * warmupFactor(cfg.arch, t),
     wd: cfg.wd,
     beta1: cfg.betas[0],
     beta2: cfg.betas[1],
@@ -146,4 +160,22 @@ export function liveResets(prev: RunConfig, next: RunConfig): { zeroAux: boolean
     zeroAux: auxKind(prev.opt) !== auxKind(next.opt) && auxKind(next.opt) !== 'none',
     zeroStream: isStream(next.gate) && !isStream(prev.gate),
   };
+}
+
+/**
+ * The epoch orders (example indices) the sampler of a run draws over its first `steps`
+ * steps, one array per epoch begun: batch k of an epoch is entries k·b … (k+1)·b − 1.
+ * Lets a replay outside the repository take the very same minibatches.
+ */
+export function epochOrders(trainIdx: Uint32Array, b: number, seed: number, steps: number): Uint32Array[] {
+  const s = new BatchSampler(trainIdx, b, seed);
+  if (s.fullBatch) return [];
+  const out: Uint32Array[] = [];
+  const scratch = new Uint32Array(b);
+  for (let t = 0; t < steps; t++) {
+    const before = s.epochs;
+    s.next(scratch);
+    if (s.epochs !== before) out.push(s.epochOrder.slice());
+  }
+  return out;
 }

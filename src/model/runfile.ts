@@ -5,7 +5,10 @@
  *   format, version; config (every setting by its URL name, betas [β1, β2], eps);
  *   split {train: [a·p+b …], flipped: [a·p+b …]}; step; metrics (rows); events;
  *   weights {name: {shape, data (row-major)}}; optimizer {name, step, m, v, aux, s}
- *   (same naming and shapes); instruments (when recorded).
+ *   (same naming and shapes); instruments (when recorded); batches {b, epochs: [[a·p+b …]
+ *   per epoch begun]} for minibatch runs of at most 2²⁰ drawn examples (steps·b), so an
+ *   outside replay takes the same batches (batch k of an epoch = entries k·b … k·b+b−1).
+ *   Transformer runs name their tensors as in src/model/transformerLayout.ts.
  *   task=regress adds `teacher` (seed, embed, width, act, outputs, standardised: the
  *   teacher network of src/tasks/regression.ts, which with config.noiseStd and
  *   config.seed reproduces every target); its metric rows carry trainAcc/testAcc null
@@ -19,7 +22,9 @@ import * as v from 'valibot';
 import { toFlat, validateConfig, type RunConfig } from '../config/settings';
 import { makeDataset, type Dataset } from '../tasks/modular';
 import type { TeacherSpec } from '../tasks/regression';
-import { modelLayout, type ModelLayout, type TensorInfo } from './layout';
+import { netLayout, type NetLayout } from './arch';
+import { batchSize, epochOrders } from './run';
+import type { TensorInfo } from './layout';
 import type { MetricsRow, RunEvent, TrainerState } from './trainer';
 
 export const RUN_FORMAT = 'grokscope-run';
@@ -41,6 +46,7 @@ export interface RunFileJson {
   weights: Record<string, TensorJson>;
   optimizer: { name: string; step: number; m: Record<string, TensorJson>; v: Record<string, TensorJson>; aux: Record<string, TensorJson>; s: Record<string, TensorJson> };
   instruments?: unknown[];
+  batches?: { b: number; epochs: number[][] };
   /** task=regress: the teacher network that made the targets */
   teacher?: TeacherSpec;
 }
@@ -52,11 +58,12 @@ export interface BuildRunArgs {
   metrics: readonly MetricsRow[];
   events: readonly RunEvent[];
   state: TrainerState;
-  layout: ModelLayout;
+  layout: NetLayout;
   instruments?: unknown[];
+  batches?: { b: number; epochs: number[][] };
 }
 
-function tensors(flat: Float32Array, layout: ModelLayout): Record<string, TensorJson> {
+function tensors(flat: Float32Array, layout: NetLayout): Record<string, TensorJson> {
   const out: Record<string, TensorJson> = {};
   for (const t of layout.tensors) out[t.name] = { shape: t.shape, data: Array.from(flat.subarray(t.offset, t.offset + t.size)) };
   return out;
@@ -94,6 +101,8 @@ export function buildRunFile(a: BuildRunArgs): RunFileJson {
     optimizer: { name: a.config.opt, step: a.state.step, m: tensors(a.state.m, a.layout), v: tensors(a.state.v, a.layout), aux: tensors(a.state.aux, a.layout), s: tensors(a.state.s, a.layout) },
   };
   if (a.instruments && a.instruments.length > 0) file.instruments = a.instruments;
+  const b = batchSize(a.config, ds);
+  if (b < ds.trainIdx.length && a.step * b <= 1 << 20) file.batches = { b, epochs: epochOrders(ds.trainIdx, b, a.config.seed, a.step).map((o) => Array.from(o, (i) => ds.pairIndex[i])) };
   if (ds.regression) file.teacher = ds.regression.teacher;
   return file;
 }
@@ -240,7 +249,7 @@ export function parseRunFile(text: string): ParsedRun {
       throw new Error(`run file teacher ${JSON.stringify(t)} does not match the teacher its config makes (${JSON.stringify(want)})`);
   }
 
-  const layout = modelLayout(config);
+  const layout = netLayout(config);
   const P = layout.totalSize;
   const params = new Float32Array(P);
   const weights = own(raw, 'weights');

@@ -38,6 +38,12 @@ export function isDiverged(r: MetricsRow): boolean {
   return (r.nonFinite ?? 0) > 0 || !Number.isFinite(r.trainLoss) || !Number.isFinite(r.testLoss);
 }
 
+export interface BatchPosition {
+  epoch: number;
+  index: number;
+  count: number;
+}
+
 /** A live change of the optimizer or gate, kept in the run's history. */
 export interface RunEvent {
   step: number;
@@ -74,6 +80,8 @@ export interface Trainer {
   readonly config: RunConfig;
   /** steps taken (encoded, for the GPU) so far */
   readonly step: number;
+  /** the last batch's place in its epoch: batch `index` (0-based) of `count`, epoch counted from 1 (full batch: 0 of 1) */
+  readonly batchPosition: BatchPosition;
   readonly events: readonly RunEvent[];
   /** takes `steps` training steps, evaluating at multiples of evalEvery; GPU: encodes and submits without waiting */
   train(steps: number): void;

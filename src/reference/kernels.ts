@@ -7,10 +7,10 @@ import type { Activation } from '../config/settings';
 
 export type FloatArray = Float32Array | Float64Array;
 
-export const MM_TRANS_A = 1;
-export const MM_TRANS_B = 2;
-export const MM_SQUARE = 4;
-export const MM_ACCUMULATE = 8;
+import { MM_ACCUMULATE, MM_SQUARE, MM_TRANS_A, MM_TRANS_B, type EmbedIndex } from '../model/rules';
+
+// the flag bits and the batch index are rules shared with the engine (src/model/rules.ts)
+export { MM_ACCUMULATE, MM_SQUARE, MM_TRANS_A, MM_TRANS_B, buildEmbedIndex, type EmbedIndex } from '../model/rules';
 
 export interface MatmulShape {
   M: number;
@@ -119,42 +119,6 @@ export function embedGather(E: FloatArray, tokens: Uint32Array, X: FloatArray, n
       const r = tokens[2 * i + s];
       for (let j = 0; j < d; j++) X[i * 2 * d + s * d + j] = E[r * d + j];
     }
-}
-
-/**
- * The inverse index of a batch for the race-free embedding backward: for each
- * table row r, the examples that use it, each entry = example·4 + slot bits
- * (1: row is operand a, 2: operand b, 3: both, a = b). CSR: rowStart has p+1 entries.
- */
-export interface EmbedIndex {
-  rowStart: Uint32Array;
-  entries: Uint32Array;
-}
-
-/** `out` and `scratch` (length p) let a caller reuse its arrays every step. */
-export function buildEmbedIndex(tokens: Uint32Array, n: number, p: number, out?: EmbedIndex, scratch?: Uint32Array): EmbedIndex {
-  const rowStart = out?.rowStart ?? new Uint32Array(p + 1);
-  const entries = out?.entries ?? new Uint32Array(2 * n);
-  rowStart.fill(0);
-  for (let i = 0; i < n; i++) {
-    const a = tokens[2 * i];
-    const b = tokens[2 * i + 1];
-    rowStart[a + 1]++;
-    if (b !== a) rowStart[b + 1]++;
-  }
-  for (let r = 0; r < p; r++) rowStart[r + 1] += rowStart[r];
-  const fill = scratch ?? new Uint32Array(p);
-  fill.set(rowStart.subarray(0, p));
-  for (let i = 0; i < n; i++) {
-    const a = tokens[2 * i];
-    const b = tokens[2 * i + 1];
-    if (a === b) entries[fill[a]++] = i * 4 + 3;
-    else {
-      entries[fill[a]++] = i * 4 + 1;
-      entries[fill[b]++] = i * 4 + 2;
-    }
-  }
-  return { rowStart, entries };
 }
 
 /**

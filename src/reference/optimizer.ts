@@ -18,36 +18,18 @@
  *   stream      s ← ρs + (1−ρ)(g − m_prev)², ŝ = s/(1−ρᵗ), q = m̂²/(m̂² + λαŝ + ε_q)
  *   stream-hard q = [m̂² > αŝ]
  */
-import type { GateVariant, OptimizerName } from '../config/settings';
 import type { ModelLayout } from '../model/layout';
 import type { FloatArray } from './kernels';
+import { STREAM_RHO, type OptimParams } from '../model/rules';
 
-export const STREAM_RHO = 0.99;
+// shared with the engine (src/model/rules.ts)
+export { STREAM_RHO, gateUsesExactStats, type OptimParams } from '../model/rules';
+
 export const GROKFAST_ALPHA = 0.98;
 export const GROKFAST_LAMBDA = 2;
 /** keeps the soft masks finite (0/0 → 0) without moving them: far below any μ² that matters in f32 */
 export const Q_EPS = 1e-30;
 export const CAUTIOUS_MIN_MEAN = 1e-3;
-
-export interface OptimParams {
-  opt: OptimizerName;
-  gate: GateVariant;
-  lr: number;
-  wd: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  momentum: number;
-  softness: number;
-  /** 1-based step counter (bias corrections use it) */
-  t: number;
-  /** examples in the batch: the b of σ²/(b−1) */
-  b: number;
-  /** α of the stream gate: b/(n−b) for reused finite data, 1 for full batch */
-  streamAlpha: number;
-  /** 1-based steps since the stream gate's variance EMA started (its bias correction) */
-  tStream: number;
-}
 
 export interface OptimState {
   m: FloatArray;
@@ -63,7 +45,6 @@ export function newOptimState(size: number, f64 = true): OptimState {
   return { m: mk(), v: mk(), aux: mk(), s: mk() };
 }
 
-export const gateUsesExactStats = (g: GateVariant) => g === 'exact-hard' || g === 'exact-soft';
 
 /** Per element: updates the state, returns (u, q, c) into the output arrays. */
 export function optimDirection(grad: FloatArray, sq: FloatArray, st: OptimState, hp: OptimParams, u: FloatArray, q: FloatArray, c: FloatArray, n: number): void {
@@ -116,7 +97,7 @@ export function optimDirection(grad: FloatArray, sq: FloatArray, st: OptimState,
 }
 
 /** Per tensor: (Σq, Σc) over its true elements. */
-export function tensorMaskSums(layout: ModelLayout, q: FloatArray, c: FloatArray): Float64Array {
+export function tensorMaskSums(layout: Pick<ModelLayout, 'tensors'>, q: FloatArray, c: FloatArray): Float64Array {
   const out = new Float64Array(2 * layout.tensors.length);
   layout.tensors.forEach((t, i) => {
     for (let k = t.offset; k < t.offset + t.size; k++) {
@@ -127,7 +108,7 @@ export function tensorMaskSums(layout: ModelLayout, q: FloatArray, c: FloatArray
   return out;
 }
 
-export function optimApply(layout: ModelLayout, w: FloatArray, u: FloatArray, q: FloatArray, c: FloatArray, sums: Float64Array, hp: OptimParams): void {
+export function optimApply(layout: Pick<ModelLayout, 'tensors'>, w: FloatArray, u: FloatArray, q: FloatArray, c: FloatArray, sums: Float64Array, hp: OptimParams): void {
   layout.tensors.forEach((t, i) => {
     const scale = hp.opt === 'cautious' ? 1 / Math.max(sums[2 * i + 1] / t.size, CAUTIOUS_MIN_MEAN) : 1;
     for (let k = t.offset; k < t.offset + t.size; k++) w[k] = w[k] - hp.lr * hp.wd * w[k] - hp.lr * scale * c[k] * q[k] * u[k];

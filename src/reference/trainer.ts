@@ -4,17 +4,35 @@
  * lab where WebGPU is missing (tiny preset).
  */
 import type { RunConfig } from '../config/settings';
-import { initParams, modelLayout, type ModelLayout } from '../model/layout';
+import { mlpOnly, netLayout, type NetLayout } from '../model/arch';
+import { initParams, type ModelLayout } from '../model/layout';
+import { sequenceTokens, SEQ } from '../model/transformerLayout';
 import { applyLiveChange, BatchSampler, batchSize, liveResets, metricsFromSums, optimParams } from '../model/run';
-import type { LiveSettings, MetricsRow, RunEvent, Trainer, TrainerInfo, TrainerState } from '../model/trainer';
+import type { BatchPosition, LiveSettings, MetricsRow, RunEvent, Trainer, TrainerInfo, TrainerState } from '../model/trainer';
 import { makeDataset, type Dataset } from '../tasks/modular';
 import { categorySums, nonFiniteCount } from './kernels';
 import { forward, lossAndGrad, outputLoss, type Targets } from './mlp';
+import { transformerForward, transformerLossAndGrad } from './transformer';
 import { gateUsesExactStats, newOptimState, optimApply, optimDirection, tensorMaskSums, type OptimState } from './optimizer';
+
+/** the transformer trains on class labels only (the settings refuse arch=transformer with task=regress) */
+function classLabels(t: Targets): Uint32Array {
+  if (!(t instanceof Uint32Array)) throw new Error('the transformer has no squared loss: task=regress needs arch=mlp');
+  return t;
+}
 
 export class ReferenceTrainer implements Trainer {
   readonly info: TrainerInfo = { backend: 'cpu', adapter: 'CPU reference (float64, no WebGPU)' };
-  readonly layout: ModelLayout;
+  /** the network's parameter table (MLP or transformer) */
+  readonly paramLayout: NetLayout;
+  /** the MLP's layout, for the MLP-only theory instruments; throws for a transformer */
+  get batchPosition(): BatchPosition {
+    return this.sampler.position;
+  }
+
+  get layout(): ModelLayout {
+    return mlpOnly(this.paramLayout, 'the MLP layout (theory instruments)');
+  }
   readonly dataset: Dataset;
   config: RunConfig;
   step = 0;
@@ -42,16 +60,16 @@ export class ReferenceTrainer implements Trainer {
   constructor(config: RunConfig, dataset?: Dataset) {
     this.config = config;
     this.dataset = dataset ?? makeDataset(config);
-    this.layout = modelLayout(config);
-    this.w = Float64Array.from(initParams(this.layout, config.seed));
-    this.state = newOptimState(this.layout.totalSize);
+    this.paramLayout = netLayout(config);
+    this.w = Float64Array.from(initParams(this.paramLayout, config.seed));
+    this.state = newOptimState(this.paramLayout.totalSize);
     const b = batchSize(config, this.dataset);
     this.sampler = new BatchSampler(this.dataset.trainIdx, b, config.seed);
     this.batchIdx = new Uint32Array(b);
     this.tokens = new Uint32Array(2 * b);
     const reg = this.dataset.regression;
     this.labels = reg ? new Float64Array(b * reg.k) : new Uint32Array(b);
-    const P = this.layout.totalSize;
+    const P = this.paramLayout.totalSize;
     this.u = new Float64Array(P);
     this.q = new Float64Array(P);
     this.c = new Float64Array(P);
@@ -77,14 +95,18 @@ export class ReferenceTrainer implements Trainer {
       } else this.labels[i] = ds.labels[e];
     }
     const needSq = gateUsesExactStats(this.config.gate);
-    const lg = lossAndGrad(this.layout, this.w, this.tokens, this.labels, b, needSq);
+    const lay = this.paramLayout;
+    const lg =
+      lay.arch === 'transformer'
+        ? transformerLossAndGrad(lay, this.w, sequenceTokens(this.tokens, b, lay.p), classLabels(this.labels), b, needSq)
+        : lossAndGrad(lay, this.w, this.tokens, this.labels, b, needSq);
     this.step++;
     const hp = optimParams(this.config, this.step, b, ds.trainIdx.length, this.streamStart);
-    const P = this.layout.totalSize;
+    const P = this.paramLayout.totalSize;
     optimDirection(lg.grad, lg.sq ?? lg.grad, this.state, hp, this.u, this.q, this.c, P);
-    const sums = tensorMaskSums(this.layout, this.q, this.c);
-    optimApply(this.layout, this.w, this.u, this.q, this.c, sums, hp);
-    this.lastOpen = this.config.gate === 'off' ? null : this.layout.tensors.map((t, i) => sums[2 * i] / t.size);
+    const sums = tensorMaskSums(this.paramLayout, this.q, this.c);
+    optimApply(this.paramLayout, this.w, this.u, this.q, this.c, sums, hp);
+    this.lastOpen = this.config.gate === 'off' ? null : this.paramLayout.tensors.map((t, i) => sums[2 * i] / t.size);
     this.lastBatchLoss = lg.loss;
     this.lastGrad = lg.grad;
     if (lg.sq) this.lastSq = lg.sq;
@@ -102,11 +124,12 @@ export class ReferenceTrainer implements Trainer {
   computeMetrics(): MetricsRow {
     const ds = this.dataset;
     const n = ds.labels.length;
-    const cache = forward(this.layout, this.w, ds.tokens, n);
+    const lay = this.paramLayout;
+    const logits = lay.arch === 'transformer' ? transformerForward(lay, this.w, sequenceTokens(ds.tokens, n, lay.p, new Uint32Array(SEQ * n)), n).logits : forward(lay, this.w, ds.tokens, n).logits;
     const perEx = new Float64Array(2 * n);
-    outputLoss(cache.logits, ds.regression?.targets ?? ds.labels, n, this.layout.p, 1, perEx, null);
+    outputLoss(logits, ds.regression?.targets ?? ds.labels, n, lay.p, 1, perEx, null);
     const sums = categorySums(perEx, ds.category, n, 3);
-    return metricsFromSums(this.step, sums, this.lastOpen, this.layout.tensors.map((t) => t.size), nonFiniteCount(perEx, n, this.w, this.w.length), ds.regression !== undefined);
+    return metricsFromSums(this.step, sums, this.lastOpen, this.paramLayout.tensors.map((t) => t.size), nonFiniteCount(perEx, n, this.w, this.w.length), ds.regression !== undefined);
   }
 
   evaluate(): void {
@@ -155,7 +178,7 @@ export class ReferenceTrainer implements Trainer {
   }
 
   async readGradientStats(): Promise<{ mean: Float32Array; sq: Float32Array; b: number; fresh: boolean }> {
-    const P = this.layout.totalSize;
+    const P = this.paramLayout.totalSize;
     return { mean: Float32Array.from(this.lastGrad), sq: this.lastSq ? Float32Array.from(this.lastSq) : new Float32Array(P), b: this.batch, fresh: gateUsesExactStats(this.config.gate) };
   }
 

@@ -8,7 +8,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { defaultConfig, type GateVariant, type RunConfig, type SettingError } from '../config/settings';
 import type { SnrHistogram } from '../model/gate';
 import type { Variant } from '../model/variant';
-import type { MetricsRow, RunEvent } from '../model/trainer';
+import type { BatchPosition, MetricsRow, RunEvent } from '../model/trainer';
 import type { FourierReadout } from '../theory/fourier';
 import { appendBounded, HISTORY_CAPS } from '../util/bounded';
 import type { InstrumentFrame } from '../worker/instrumentFrame';
@@ -19,6 +19,8 @@ export interface LaneView {
   config: RunConfig;
   step: number;
   stepsPerSec: number;
+  /** the last minibatch's place in its epoch (null before the first snapshot) */
+  batch: BatchPosition | null;
   metrics: MetricsRow[];
   events: RunEvent[];
   /** every measurement; only the newest keeps its heavy fields (height field, overlap) */
@@ -148,7 +150,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
         adapter: e.adapter,
         kernels: e.kernels,
         gpuMissing: e.gpuMissing,
-        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, metrics: appendBounded([], e.history[i] ?? [], HISTORY_CAPS.metrics), events: [], frames: [], instrumentSkips: 0, fourier: [], masks: null, snr: null, snapshots: 0, workerPlaying: false })),
+        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, batch: null, metrics: appendBounded([], e.history[i] ?? [], HISTORY_CAPS.metrics), events: [], frames: [], instrumentSkips: 0, fourier: [], masks: null, snr: null, snapshots: 0, workerPlaying: false })),
       });
       return;
     case 'snapshot':
@@ -168,6 +170,7 @@ export function applyWorkerEvent(e: WorkerEvent): void {
           ...old,
           step: e.step,
           stepsPerSec: e.stepsPerSec,
+          batch: e.batch,
           // keep references when nothing changed, so views that select them skip a render
           config: JSON.stringify(old.config) === JSON.stringify(e.config) ? old.config : e.config,
           events: sameEvents(old.events, e.events) ? old.events : e.events.slice(-HISTORY_CAPS.events),

@@ -4,8 +4,8 @@
  */
 import type { RunConfig } from '../config/settings';
 import { snrHistogram, type SnrHistogram } from '../model/gate';
-import { modelLayout, type ModelLayout } from '../model/layout';
-import { gateUsesExactStats } from '../reference/optimizer';
+import { netLayout, type NetLayout } from '../model/arch';
+import { gateUsesExactStats } from '../model/rules';
 import { isDiverged, type MetricsRow, type RunEvent, type Trainer } from '../model/trainer';
 import { makeDataset, type Dataset } from '../tasks/modular';
 import { RUN_FILE_LIMITS } from '../model/runfile';
@@ -24,7 +24,7 @@ const MASK_MAX_SIZE = 1 << 17;
 const RATE_WINDOW_MS = 2000;
 
 export class Lane {
-  readonly layout: ModelLayout;
+  readonly layout: NetLayout;
   readonly dataset: Dataset;
   /** every metric row of the run (run-file export) */
   metrics: MetricsRow[] = [];
@@ -51,7 +51,7 @@ export class Lane {
     public trainer: Trainer,
   ) {
     this.dataset = makeDataset(trainer.config);
-    this.layout = modelLayout(trainer.config);
+    this.layout = netLayout(trainer.config);
     this.resetRate();
   }
 

@@ -11,7 +11,7 @@ import type { Variant } from '../model/variant';
 import * as v from 'valibot';
 import { LIVE_KEYS, SETTING_BY_KEY, checkSetting, validateConfig, type RunConfig } from '../config/settings';
 import { parseVariant } from '../model/variant';
-import type { LiveSettings, MetricsRow, RunEvent } from '../model/trainer';
+import type { BatchPosition, LiveSettings, MetricsRow, RunEvent } from '../model/trainer';
 import type { InstrumentFrame } from './instrumentFrame';
 import type { FourierReadout } from '../theory/fourier';
 
@@ -87,6 +87,8 @@ export type WorkerEvent =
       lane: number;
       step: number;
       stepsPerSec: number;
+      /** the last minibatch's place in its epoch */
+      batch: BatchPosition;
       playing: boolean;
       /** metric rows since the previous snapshot of this lane */
       metrics: MetricsRow[];

@@ -488,6 +488,7 @@ export class Runner {
         lane: l.index,
         step: l.trainer.step,
         stepsPerSec: l.stepsPerSec,
+        batch: l.trainer.batchPosition,
         playing: this.playing,
         metrics: rows,
         gateOpenByTensor: l.config.gate === 'off' ? null : (last?.gateOpenByTensor ?? null),

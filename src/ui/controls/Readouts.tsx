@@ -24,6 +24,14 @@ export function Readouts() {
       {/* data-snapshots / data-worker-playing: how often the worker answers (the "never stalls" contract, e2e/stall.spec.ts) */}
       <Readout label="step" testid="step-count" value={a ? String(a.step) : '0'} data={{ 'data-snapshots': a?.snapshots ?? 0, 'data-worker-playing': String(a?.workerPlaying ?? false) }} />
       <Readout label="steps/s" testid="steps-per-sec" value={a ? a.stepsPerSec.toFixed(a.stepsPerSec < 10 ? 1 : 0) : '0'} />
+      {a?.batch && a.batch.count > 1 && (
+        <Readout
+          label="batch"
+          testid="batch-position"
+          value={`${a.batch.index + 1}/${a.batch.count} · epoch ${a.batch.epoch}`}
+          title="the last minibatch's place in its epoch: each epoch is a fresh permutation of the training set cut into batches of b, the tail shorter than b dropped"
+        />
+      )}
       {lanes.map((l, i) => (
         <span className="readout-group" key={i}>
           {multi && <span className={`lane-tag lane${i}`}>{i === 0 ? 'gate off' : 'gate on'}</span>}

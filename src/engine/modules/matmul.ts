@@ -1,0 +1,66 @@
+/**
+ * The matmul module: every matrix product of every model goes through here, so a
+ * kernel variant (or an autotuned tile choice) is swapped in one place.
+ * C[M×N] = op(A)·op(B) (shaders/matmul.wgsl, twin src/reference/kernels.ts#matmul);
+ * the dual form also writes C2 = op(A∘A)·op(B∘B), the squared-operand Σg² pass,
+ * fused into the same tile loop.
+ *
+ * Variants (same bindings, flags and dispatch grid, each under the reference tests in
+ * test/kernels.gpu.test.ts): `block4` (`main`/`main_dual`: a 4×4 register block, no
+ * workgroup memory, no barriers) and `tiled` (`tiled`/`tiled_dual`: the same blocking
+ * staged through shared vec4 tiles). Which one runs each product is the arena's
+ * matmul plan, chosen on the adapter by src/engine/autotune.ts; a product the plan
+ * does not know takes the plan's fallback.
+ */
+import type { GpuArena, Dispatch } from '../arena';
+import type { Slice } from '../bindings';
+import type { KernelName } from '../pipelines';
+import type { LayerModule, ModuleSpec } from './module';
+
+export const MATMUL_VARIANTS = {
+  block4: { plain: 'matmul', dual: 'matmulDual' },
+  tiled: { plain: 'matmulTiled', dual: 'matmulTiledDual' },
+} as const satisfies Record<string, { plain: KernelName; dual: KernelName }>;
+export type MatmulVariant = keyof typeof MATMUL_VARIANTS;
+
+export interface MatmulShape {
+  M: number;
+  N: number;
+  K: number;
+  flags: number;
+}
+
+export const shapeKey = (s: MatmulShape) => `${s.M}x${s.N}x${s.K}/${s.flags}`;
+
+/** what the module needs of a plan: shape key → variant, and the variant for any other product */
+export interface MatmulChoice {
+  choice: Record<string, MatmulVariant>;
+  fallback: MatmulVariant;
+}
+
+/** the variant chosen for one product (the fallback for a shape the plan does not know; block4 without a plan) */
+export function variantFor(plan: MatmulChoice | null | undefined, s: MatmulShape): MatmulVariant {
+  return plan?.choice[shapeKey(s)] ?? plan?.fallback ?? 'block4';
+}
+
+export const MatmulSpec = { name: 'matmul', kernels: ['matmul', 'matmulDual', 'matmulTiled', 'matmulTiledDual'], twins: ['src/reference/kernels.ts#matmul'] } as const satisfies ModuleSpec;
+export const MatmulModule: LayerModule = { ...MatmulSpec, params: [] };
+
+const TILE = 32; // each 8×8 workgroup computes a 32×32 block of C (4×4 per invocation), in every variant
+
+/** the variant of one product, recorded on the arena */
+function variantOf(arena: GpuArena, s: MatmulShape): MatmulVariant {
+  arena.matmulShapes.add(shapeKey(s));
+  return variantFor(arena.matmulPlan, s);
+}
+
+export function matmul(arena: GpuArena, M: number, N: number, K: number, flags: number, A: Slice, B: Slice, C: Slice): Dispatch {
+  const kernel = MATMUL_VARIANTS[variantOf(arena, { M, N, K, flags })].plain;
+  return arena.bind(kernel, { P: arena.u32Slot([M, N, K, flags]), A, B, C }, Math.ceil(N / TILE), Math.ceil(M / TILE));
+}
+
+/** the dual pass follows the plain product's choice for the same shape */
+export function matmulDual(arena: GpuArena, M: number, N: number, K: number, flags: number, A: Slice, B: Slice, C: Slice, C2: Slice): Dispatch {
+  const kernel = MATMUL_VARIANTS[variantOf(arena, { M, N, K, flags })].dual;
+  return arena.bind(kernel, { P: arena.u32Slot([M, N, K, flags]), A, B, C, C2 }, Math.ceil(N / TILE), Math.ceil(M / TILE));
+}

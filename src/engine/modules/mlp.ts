@@ -1,0 +1,81 @@
+/**
+ * The MLP as a composition of modules (src/model/layout.ts):
+ *   PairEmbedding → Dense(hidden 0) → … → Dense(head), then the trainer's loss.
+ * Activations are sized for R = max(b, all p² examples), so training batches and
+ * evaluations share them; the backward ping-pongs two gradient buffers.
+ */
+import type { ModelLayout } from '../../model/layout';
+import type { Dispatch, GpuArena } from '../arena';
+import { Dense } from './dense';
+import { PairEmbedding } from './embedding';
+import { MatmulModule } from './matmul';
+import type { GradBuffers, LayerModule } from './module';
+import type { GpuNetwork } from './network';
+
+export class MlpNetwork implements GpuNetwork {
+  readonly modules: readonly LayerModule[];
+  readonly logits: GPUBuffer;
+  private readonly embed: PairEmbedding;
+  private readonly dense: Dense[];
+  private readonly X0: GPUBuffer;
+  private readonly Z: GPUBuffer[];
+  private readonly H: GPUBuffer[];
+  private readonly dA: GPUBuffer;
+  private readonly dB: GPUBuffer;
+
+  /** `b`: training batch; `R`: most rows any forward runs */
+  constructor(
+    arena: GpuArena,
+    private readonly layout: ModelLayout,
+    private readonly g: GradBuffers,
+    private readonly b: number,
+    R: number,
+  ) {
+    const { p, d, layers } = layout;
+    this.embed = new PairEmbedding(arena, layout.embed, p, d, b);
+    this.dense = layers.map((L, l) => new Dense(arena, L, l === layers.length - 1 ? null : layout.act));
+    this.modules = [this.embed, ...this.dense, MatmulModule];
+    const maxDim = Math.max(2 * d, ...layers.map((L) => Math.max(L.in, L.out)));
+    this.X0 = arena.f32(R * 2 * d, 'X0');
+    this.Z = layers.map((L, l) => arena.f32(R * L.out, `Z${l}`));
+    this.H = layers.slice(0, -1).map((L, l) => arena.f32(R * L.out, `H${l}`));
+    this.dA = arena.f32(R * maxDim, 'dA');
+    this.dB = arena.f32(R * maxDim, 'dB');
+    this.logits = this.Z[this.Z.length - 1];
+  }
+
+  readonly tokensPerExample = 2;
+
+  encodeTokens(pairs: Uint32Array, n: number, out: Uint32Array): Uint32Array {
+    out.set(pairs.subarray(0, 2 * n));
+    return out;
+  }
+
+  private input(l: number): GPUBuffer {
+    return l === 0 ? this.X0 : this.H[l - 1];
+  }
+
+  forward(rows: number, tokens: GPUBuffer): Dispatch[] {
+    const list = [this.embed.forward(rows, this.g.params, tokens, this.X0)];
+    this.dense.forEach((m, l) => list.push(...m.forward(rows, this.g.params, this.input(l), this.Z[l], this.H[l] ?? null)));
+    return list;
+  }
+
+  backward(withSq: boolean): Dispatch[] {
+    const list: Dispatch[] = [];
+    let dOut = this.logits; // g = (softmax − onehot)/b after the loss kernel
+    let spare = this.dA;
+    for (let l = this.dense.length - 1; l >= 0; l--) {
+      list.push(...this.dense[l].backward(this.b, this.g, this.input(l), this.Z[l], dOut, spare, withSq));
+      const next = spare;
+      spare = dOut === this.logits ? this.dB : dOut;
+      dOut = next;
+    }
+    list.push(this.embed.backward(dOut, this.g, withSq));
+    return list;
+  }
+
+  prepareBatch(tokens: Uint32Array): void {
+    this.embed.indexBatch(tokens);
+  }
+}

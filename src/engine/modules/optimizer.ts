@@ -1,0 +1,67 @@
+/**
+ * The optimizer and the gate over the whole flat parameter buffer (shaders/optim.wgsl,
+ * twin src/reference/optimizer.ts): direction u, gate mask q and Cautious mask c per
+ * parameter; per-tensor mask sums; the update. Model-agnostic: it sees only the
+ * tensor table (offset, size) of whatever model the trainer composed.
+ */
+import type { TensorInfo } from '../../model/layout';
+import { STREAM_RHO, type OptimParams } from '../../model/rules';
+import { whole, write, type Dispatch, type GpuArena } from '../arena';
+import type { GradBuffers, LayerModule, ModuleSpec } from './module';
+
+export const OPT_CODE = { sgd: 0, adamw: 1, cautious: 2, grokfast: 3 } as const;
+export const GATE_CODE = { off: 0, 'exact-hard': 1, 'exact-soft': 2, stream: 3, 'stream-hard': 4 } as const;
+const LANES = 64;
+
+export const OptimizerSpec = { name: 'optimizer and gate', kernels: ['optDirection', 'maskPartial', 'maskFinish', 'optApply'], twins: ['src/reference/optimizer.ts#optimDirection', 'src/reference/optimizer.ts#tensorMaskSums', 'src/reference/optimizer.ts#optimApply'] } as const satisfies ModuleSpec;
+
+export class Optimizer implements LayerModule {
+  readonly name = OptimizerSpec.name;
+  readonly kernels = OptimizerSpec.kernels;
+  readonly twins = OptimizerSpec.twins;
+  readonly params = [];
+  /** [m | v | aux | s], each P long */
+  readonly state: GPUBuffer;
+  /** [u | q | c] of the last step */
+  readonly out: GPUBuffer;
+  /** per tensor (Σq, Σc) of the last step */
+  readonly stats: GPUBuffer;
+  readonly dispatches: Dispatch[];
+  private readonly slotOffset: number;
+
+  constructor(
+    private readonly arena: GpuArena,
+    tensors: readonly TensorInfo[],
+    private readonly P: number,
+    g: GradBuffers,
+  ) {
+    const T = tensors.length;
+    this.state = arena.f32(4 * P, 'optimizer state m|v|aux|s');
+    this.out = arena.f32(3 * P, 'u|q|c');
+    this.stats = arena.f32(2 * T, 'mask sums');
+    const table = arena.buffer(8 * T, 'tensor table');
+    const partials = arena.f32(2 * T * LANES, 'mask partials');
+    write(arena.device.queue, table, 0, Uint32Array.from(tensors.flatMap((t) => [t.offset, t.size])));
+    this.slotOffset = arena.slot();
+    const u = { buffer: arena.uniform, offset: this.slotOffset, size: 64 };
+    this.dispatches = [
+      arena.bind('optDirection', { O: u, grad: whole(g.grad), sq: whole(g.sq), state: whole(this.state), out: whole(this.out) }, Math.ceil(P / 256)),
+      arena.bind('maskPartial', { O2: u, tensors: whole(table), outIn: whole(this.out), partials: whole(partials) }, T),
+      arena.bind('maskFinish', { O3: u, partialsIn: whole(partials), stats: whole(this.stats) }, 1),
+      arena.bind('optApply', { O4: u, tensorsA: whole(table), outA: whole(this.out), statsA: whole(this.stats), w: whole(g.params) }, Math.ceil(P / 256)),
+    ];
+    this.T = T;
+  }
+
+  private readonly T: number;
+
+  /** The step's hyper-parameters into the uniform (uploaded at once). */
+  writeUniform(hp: OptimParams): void {
+    const { arena } = this;
+    const u = new Uint32Array(arena.uniformData, this.slotOffset, 16);
+    const f = new Float32Array(arena.uniformData, this.slotOffset, 16);
+    u.set([this.P, OPT_CODE[hp.opt], GATE_CODE[hp.gate], this.T]);
+    f.set([hp.lr, hp.wd, hp.beta1, hp.beta2, hp.eps, hp.momentum, hp.softness, hp.b, 1 - Math.pow(hp.beta1, hp.t), 1 - Math.pow(hp.beta2, hp.t), 1 - Math.pow(STREAM_RHO, Math.max(hp.tStream, 1)), hp.streamAlpha], 4);
+    arena.flushSlot(this.slotOffset, 64);
+  }
+}

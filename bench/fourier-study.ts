@@ -73,19 +73,45 @@ for (const seed of seeds) {
   }));
   results.push({ seed, train99: run.train99, test95: run.grokked, restrictedHalf, excludedRise, fixedRestrictedHalf, fixedExcludedRise, final, series });
   console.log(`\nseed ${seed}: 99% train at ${run.train99}, 95% held-out at ${run.grokked}`);
-  console.log(`step | held-out acc | train loss | restricted / excluded loss (key set of that step) | restricted / excluded loss (final key set ${final.key.join(',')}) | top-6 share | key frequencies`);
+  console.log(
+    `step | held-out acc | train loss | restricted / excluded loss (key set of that step) | restricted / excluded loss (final key set ${final.key.join(',')}) | top-6 share | key frequencies`,
+  );
   for (const s of series.filter((_, i) => i % 4 === 0 || i === series.length - 1))
     console.log(
-      [s.step, s.testAcc.toFixed(3), s.trainLoss.toFixed(4), `${s.restrictedLoss.toFixed(3)} / ${s.excludedLoss.toFixed(3)}`, `${s.fixedRestrictedLoss.toFixed(3)} / ${s.fixedExcludedLoss.toFixed(3)}`, s.top6Share.toFixed(3), s.key.join(',') || '—'].join(' | '),
+      [
+        s.step,
+        s.testAcc.toFixed(3),
+        s.trainLoss.toFixed(4),
+        `${s.restrictedLoss.toFixed(3)} / ${s.excludedLoss.toFixed(3)}`,
+        `${s.fixedRestrictedLoss.toFixed(3)} / ${s.fixedExcludedLoss.toFixed(3)}`,
+        s.top6Share.toFixed(3),
+        s.key.join(',') || '—',
+      ].join(' | '),
     );
 }
 
 const K = results[0].final.embedShares.length;
 console.log(`\nsummary (${presetName}, ${steps} steps, Fourier every ${every}; ${K} frequencies, equal share of 6 = ${(6 / K).toFixed(3)})`);
-console.log('seed | 95% held-out | restricted < ½·initial (own / final key set) | excluded > train + 1 nat (own / final) | final top-6 share | final top-1 share | key frequencies (final) | first-layer top-6 share');
+console.log(
+  'seed | 95% held-out | restricted < ½·initial (own / final key set) | excluded > train + 1 nat (own / final) | final top-6 share | final top-1 share | key frequencies (final) | first-layer top-6 share',
+);
 for (const r of results) {
   const sorted = [...r.final.embedShares].sort((a, b) => b - a);
-  const fl = [...r.final.firstLayerShares].sort((a, b) => b - a).slice(0, 6).reduce((a, b) => a + b, 0);
-  console.log([r.seed, r.test95, `${r.restrictedHalf} / ${r.fixedRestrictedHalf}`, `${r.excludedRise} / ${r.fixedExcludedRise}`, r.final.top6Share.toFixed(3), sorted[0].toFixed(3), r.final.key.join(',') || '—', fl.toFixed(3)].join(' | '));
+  const fl = [...r.final.firstLayerShares]
+    .sort((a, b) => b - a)
+    .slice(0, 6)
+    .reduce((a, b) => a + b, 0);
+  console.log(
+    [
+      r.seed,
+      r.test95,
+      `${r.restrictedHalf} / ${r.fixedRestrictedHalf}`,
+      `${r.excludedRise} / ${r.fixedExcludedRise}`,
+      r.final.top6Share.toFixed(3),
+      sorted[0].toFixed(3),
+      r.final.key.join(',') || '—',
+      fl.toFixed(3),
+    ].join(' | '),
+  );
 }
 if (out) writeFileSync(out, JSON.stringify(results));

@@ -25,7 +25,18 @@ for (const s of snaps) {
   const g = s.gramian;
   const angle = s.principalAngles.length ? (Math.max(...s.principalAngles) * 180) / Math.PI : null;
   console.log(
-    [s.step, f(m.trainAcc), f(m.testAcc), f(s.kernelDistance), f(s.alignmentTrace), f(angle, 1), g ? `${g.channel.decayed} / ${g.rows}` : '—', g ? `${f(g.dissipated.labels)} / ${f(g.dissipated.clean)} / ${f(g.dissipated.noise)} / ${f(g.dissipated.gradient)}` : '—', g ? f(g.transferRatio, 4) : '—', f(s.fidelity)].join(' | '),
+    [
+      s.step,
+      f(m.trainAcc),
+      f(m.testAcc),
+      f(s.kernelDistance),
+      f(s.alignmentTrace),
+      f(angle, 1),
+      g ? `${g.channel.decayed} / ${g.rows}` : '—',
+      g ? `${f(g.dissipated.labels)} / ${f(g.dissipated.clean)} / ${f(g.dissipated.noise)} / ${f(g.dissipated.gradient)}` : '—',
+      g ? f(g.transferRatio, 4) : '—',
+      f(s.fidelity),
+    ].join(' | '),
   );
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -48,14 +59,19 @@ if (snaps.some((s) => s.gramian?.dissipated.noise !== null && s.gramian?.dissipa
   series.push({ label: 'label noise dissipated', color: '#CC79A7', pts: snaps.filter((s) => s.gramian?.dissipated.noise != null).map((s) => [s.step, s.gramian!.dissipated.noise!]) });
 series.push({ label: 'W channel dim (decayed) / rows', color: '#999999', dash: '2,3', pts: snaps.filter((s) => s.gramian).map((s) => [s.step, s.gramian!.channel.decayed / s.gramian!.rows]) });
 const parts = [`<rect width="${W}" height="${H}" fill="white"/>`, `<text x="${M.l}" y="24" font-size="16" font-family="sans-serif" font-weight="600">${title}</text>`];
-for (let v = 0; v <= 1.0001; v += 0.25) parts.push(`<line x1="${M.l}" x2="${W - M.r}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${M.l - 8}" y="${y(v) + 4}" font-size="12" text-anchor="end" font-family="sans-serif">${v.toFixed(2)}</text>`);
+for (let v = 0; v <= 1.0001; v += 0.25)
+  parts.push(
+    `<line x1="${M.l}" x2="${W - M.r}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${M.l - 8}" y="${y(v) + 4}" font-size="12" text-anchor="end" font-family="sans-serif">${v.toFixed(2)}</text>`,
+  );
 for (let s = 0; s <= maxStep; s += 200) parts.push(`<text x="${x(s)}" y="${H - M.b + 18}" font-size="12" text-anchor="middle" font-family="sans-serif">${s}</text>`);
 parts.push(`<text x="${(M.l + W - M.r) / 2}" y="${H - 12}" font-size="13" text-anchor="middle" font-family="sans-serif">training step</text>`);
 series.forEach((s, i) => {
   const d = s.pts.map(([a, b], k) => `${k ? 'L' : 'M'}${x(a).toFixed(1)},${y(Math.max(0, Math.min(1, b))).toFixed(1)}`).join('');
   parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2.2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
   const ly = M.t + 14 + i * 24;
-  parts.push(`<line x1="${W - M.r + 12}" x2="${W - M.r + 40}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2.2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/><text x="${W - M.r + 46}" y="${ly + 4}" font-size="12" font-family="sans-serif">${s.label}</text>`);
+  parts.push(
+    `<line x1="${W - M.r + 12}" x2="${W - M.r + 40}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2.2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/><text x="${W - M.r + 46}" y="${ly + 4}" font-size="12" font-family="sans-serif">${s.label}</text>`,
+  );
 });
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${parts.join('')}</svg>\n`;
 await writeFigure(out, svg, W, H);

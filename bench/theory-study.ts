@@ -42,7 +42,9 @@ for (const preset of presets) {
   }
   if (runs.length === 0) continue;
   console.log(`\n### ${preset} (${runs.length} seeds)\n`);
-  console.log('| seed | memorised | grokked | W set, rows | ker W at 1st interval (labels / clean / noise share in it) | decayed channel at end | labels / clean / noise in the decayed channel: 1st interval → end | whole-set dissipated share, labels / clean / noise, end | prediction error, median | stiffness η·λ_max per step, median |');
+  console.log(
+    '| seed | memorised | grokked | W set, rows | ker W at 1st interval (labels / clean / noise share in it) | decayed channel at end | labels / clean / noise in the decayed channel: 1st interval → end | whole-set dissipated share, labels / clean / noise, end | prediction error, median | stiffness η·λ_max per step, median |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of runs) {
     const gs = r.snaps.map((s) => s.gramian).filter((g) => g !== null);
@@ -58,13 +60,17 @@ for (const preset of presets) {
   // the clean labels' decayed-channel share just before and just after the held-out jump (grokking runs)
   const around = runs.filter((r) => r.grokked !== null);
   if (around.length) {
-    console.log('\nAround the jump (clean labels — the labels themselves where there is no noise — in the decayed channel, last reading before held-out accuracy first passes 0.5 → first reading after grokked):');
+    console.log(
+      '\nAround the jump (clean labels — the labels themselves where there is no noise — in the decayed channel, last reading before held-out accuracy first passes 0.5 → first reading after grokked):',
+    );
     for (const r of around) {
       const half = r.metrics.find((m) => (m.testAcc ?? 0) >= 0.5)?.step ?? r.grokked!;
       const before = [...r.snaps].reverse().find((s) => s.gramian && s.step < half)?.gramian;
       const after = r.snaps.find((s) => s.gramian && s.step >= r.grokked!)?.gramian;
       const clean = (g: typeof before) => g?.energy.decayed.clean ?? g?.energy.decayed.labels;
-      console.log(`- seed ${r.seed}: ${f(clean(before))} (step < ${half}) → ${f(clean(after))} (step ≥ ${r.grokked}); channel ${before?.channel.decayed ?? '—'} → ${after?.channel.decayed ?? '—'} of ${after?.rows ?? '—'}; whole-set dissipated share of the labels ${f(before?.dissipated.labels)} → ${f(after?.dissipated.labels)}`);
+      console.log(
+        `- seed ${r.seed}: ${f(clean(before))} (step < ${half}) → ${f(clean(after))} (step ≥ ${r.grokked}); channel ${before?.channel.decayed ?? '—'} → ${after?.channel.decayed ?? '—'} of ${after?.rows ?? '—'}; whole-set dissipated share of the labels ${f(before?.dissipated.labels)} → ${f(after?.dissipated.labels)}`,
+      );
     }
   }
 
@@ -76,18 +82,44 @@ for (const preset of presets) {
   const x = (s: number) => M.l + (s / maxStep) * (W - M.l - M.r);
   const y = (v: number) => M.t + (1 - Math.max(0, Math.min(1, v))) * (H - M.t - M.b);
   const colours = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00'];
-  const parts = [`<rect width="${W}" height="${H}" fill="white"/>`, `<text x="${M.l}" y="24" font-size="16" font-family="sans-serif" font-weight="600">${preset}: held-out accuracy and where the labels sit (decayed channel share), ${runs.length} seeds</text>`];
-  for (let v = 0; v <= 1.0001; v += 0.25) parts.push(`<line x1="${M.l}" x2="${W - M.r}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${M.l - 8}" y="${y(v) + 4}" font-size="12" text-anchor="end" font-family="sans-serif">${v.toFixed(2)}</text>`);
-  for (let s = 0; s <= maxStep; s += Math.max(100, Math.round(maxStep / 7 / 100) * 100)) parts.push(`<text x="${x(s)}" y="${H - M.b + 18}" font-size="12" text-anchor="middle" font-family="sans-serif">${s}</text>`);
+  const parts = [
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${M.l}" y="24" font-size="16" font-family="sans-serif" font-weight="600">${preset}: held-out accuracy and where the labels sit (decayed channel share), ${runs.length} seeds</text>`,
+  ];
+  for (let v = 0; v <= 1.0001; v += 0.25)
+    parts.push(
+      `<line x1="${M.l}" x2="${W - M.r}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${M.l - 8}" y="${y(v) + 4}" font-size="12" text-anchor="end" font-family="sans-serif">${v.toFixed(2)}</text>`,
+    );
+  for (let s = 0; s <= maxStep; s += Math.max(100, Math.round(maxStep / 7 / 100) * 100))
+    parts.push(`<text x="${x(s)}" y="${H - M.b + 18}" font-size="12" text-anchor="middle" font-family="sans-serif">${s}</text>`);
   parts.push(`<text x="${(M.l + W - M.r) / 2}" y="${H - 12}" font-size="13" text-anchor="middle" font-family="sans-serif">training step</text>`);
   const path = (pts: [number, number][], colour: string, dash = '') =>
-    pts.length ? `<path d="${pts.map(([a, b], k) => `${k ? 'L' : 'M'}${x(a).toFixed(1)},${y(b).toFixed(1)}`).join('')}" fill="none" stroke="${colour}" stroke-width="2" ${dash ? `stroke-dasharray="${dash}"` : ''}/>` : '';
+    pts.length
+      ? `<path d="${pts.map(([a, b], k) => `${k ? 'L' : 'M'}${x(a).toFixed(1)},${y(b).toFixed(1)}`).join('')}" fill="none" stroke="${colour}" stroke-width="2" ${dash ? `stroke-dasharray="${dash}"` : ''}/>`
+      : '';
   runs.forEach((r, i) => {
     const c = colours[i % colours.length];
-    parts.push(path(r.metrics.filter((m) => m.testAcc !== null).map((m) => [m.step, m.testAcc!]), c));
+    parts.push(
+      path(
+        r.metrics.filter((m) => m.testAcc !== null).map((m) => [m.step, m.testAcc!]),
+        c,
+      ),
+    );
     const gs = r.snaps.filter((s) => s.gramian);
-    parts.push(path(gs.filter((s) => s.gramian!.energy.decayed.clean !== null).map((s) => [s.step, s.gramian!.energy.decayed.clean!]), c, '6,4'));
-    parts.push(path(gs.filter((s) => s.gramian!.energy.decayed.noise !== null).map((s) => [s.step, s.gramian!.energy.decayed.noise!]), c, '2,3'));
+    parts.push(
+      path(
+        gs.filter((s) => s.gramian!.energy.decayed.clean !== null).map((s) => [s.step, s.gramian!.energy.decayed.clean!]),
+        c,
+        '6,4',
+      ),
+    );
+    parts.push(
+      path(
+        gs.filter((s) => s.gramian!.energy.decayed.noise !== null).map((s) => [s.step, s.gramian!.energy.decayed.noise!]),
+        c,
+        '2,3',
+      ),
+    );
     parts.push(`<text x="${W - M.r + 12}" y="${M.t + 18 * i + 10}" font-size="13" font-family="sans-serif" fill="${c}">seed ${r.seed}</text>`);
   });
   const ly = M.t + 18 * runs.length + 20;

@@ -31,7 +31,11 @@ test('tiny preset trains on WebGPU and every view renders', async ({ page }) => 
   await page.locator('.panel.curves').getByRole('button', { name: 'PNG' }).click();
   const pngFile = await png;
   expect(pngFile.suggestedFilename()).toMatch(/\.png$/);
-  expect(readFileSync(await pngFile.path()).subarray(1, 4).toString()).toBe('PNG');
+  expect(
+    readFileSync(await pngFile.path())
+      .subarray(1, 4)
+      .toString(),
+  ).toBe('PNG');
   // the contract: a WebGPU adapter trains this run (not the CPU fallback)
   const adapter = page.getByTestId('adapter-name');
   await expect(adapter).toHaveAttribute('data-backend', 'webgpu');
@@ -135,7 +139,9 @@ test('a corrupt run file gives a clear message and leaves the run untouched', as
   await expect(banner).toContainText('JSON');
   expect(await readNumber(page, 'step-count')).toBe(step);
   // a well-formed file with a wrong shape is named precisely too
-  await page.getByTestId('import-run').setInputFiles({ name: 'wrong.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ format: 'grokscope-run', version: 1, config: { p: 12 } })) });
+  await page
+    .getByTestId('import-run')
+    .setInputFiles({ name: 'wrong.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify({ format: 'grokscope-run', version: 1, config: { p: 12 } })) });
   await expect(banner).toContainText('p=12');
   await page.getByTestId('play').click();
   await waitForStepAbove(page, step);

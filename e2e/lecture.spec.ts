@@ -22,7 +22,13 @@ async function axeViolations(page: Page): Promise<string[]> {
     const axe = (window as unknown as { axe: { run: (ctx: Document) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe;
     return axe.run(document);
   });
-  return result.violations.map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  return result.violations.map(
+    (v) =>
+      `${v.id}: ${v.nodes
+        .slice(0, 3)
+        .map((n) => n.target.join(' '))
+        .join(' | ')}`,
+  );
 }
 
 /** a view holds a chart (canvas or svg), not the waiting placeholder */
@@ -93,7 +99,10 @@ test('axe-core finds no violations on any preset, and every control takes a visi
   }
   // a formula opens typeset by KaTeX (loaded on demand), never as raw TeX
   await page.goto('/?preset=tiny');
-  await page.locator('.panel.curves').getByRole('button', { name: /formula of/ }).click();
+  await page
+    .locator('.panel.curves')
+    .getByRole('button', { name: /formula of/ })
+    .click();
   await expect(page.locator('.panel.curves .katex').first()).toBeVisible();
   expect(await page.locator('body').innerText()).not.toMatch(/\\(frac|mathcal|lVert)|_\{/);
   expect(await axeViolations(page), 'axe with a formula open').toEqual([]);
@@ -107,7 +116,10 @@ test('axe-core finds no violations on any preset, and every control takes a visi
       const el = document.activeElement as HTMLElement | null;
       if (!el || el === document.body) return null;
       const s = getComputedStyle(el);
-      return { name: `${el.tagName.toLowerCase()}:${el.getAttribute('data-testid') ?? el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 20)}`, outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0 };
+      return {
+        name: `${el.tagName.toLowerCase()}:${el.getAttribute('data-testid') ?? el.getAttribute('aria-label') ?? el.textContent?.trim().slice(0, 20)}`,
+        outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0,
+      };
     });
     expect(focus, `Tab ${i + 1} reached a control (after ${reached.slice(-3).join(', ')})`).not.toBeNull();
     expect(focus!.outline, `Tab ${i + 1}: ${focus!.name} shows a focus ring`).toBe(true);

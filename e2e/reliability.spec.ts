@@ -42,8 +42,12 @@ const liveHeap = (page: Page) =>
     (window as unknown as { gc: () => void }).gc();
     return (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize;
   });
-type Lab = { state: () => { playing: boolean; setup: { lr: number }; resources: { buffers: number; lostListeners: number } | null; lanes: { metrics: unknown[] }[] }; loseDevice: () => void; killInstruments: () => void };
-const lab = <T,>(page: Page, fn: string) => page.evaluate((f) => new Function('g', `return (${f})(g)`)((window as unknown as { grokscope: Lab }).grokscope) as T, fn);
+type Lab = {
+  state: () => { playing: boolean; setup: { lr: number }; resources: { buffers: number; lostListeners: number } | null; lanes: { metrics: unknown[] }[] };
+  loseDevice: () => void;
+  killInstruments: () => void;
+};
+const lab = <T>(page: Page, fn: string) => page.evaluate((f) => new Function('g', `return (${f})(g)`)((window as unknown as { grokscope: Lab }).grokscope) as T, fn);
 
 test('no request leaves the origin, and the built page carries a CSP that forbids other origins and inline script', async ({ page, baseURL }) => {
   const origin = new URL(baseURL!).origin;
@@ -147,7 +151,8 @@ test('hostile run files: each refused with a banner naming the problem; the run 
   await waitForStepAbove(page, 20);
   const good = await exportedRun(page);
   const text = JSON.stringify(good);
-  const mutate = (fn: (f: Record<string, any>) => void) => { // eslint-disable-line @typescript-eslint/no-explicit-any -- arbitrary corruption
+  const mutate = (fn: (f: Record<string, any>) => void) => {
+    // eslint-disable-line @typescript-eslint/no-explicit-any -- arbitrary corruption
     const f = structuredClone(good) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- arbitrary corruption
     fn(f);
     return JSON.stringify(f);
@@ -158,7 +163,15 @@ test('hostile run files: each refused with a banner naming the problem; the run 
     ['NaN as text', mutate((f) => (f.weights.embed.data[0] = 'NaN')), /embed\[0\]/],
     ['huge shapes', mutate((f) => (f.weights.embed.shape = [1e9, 1e9])), /weights\.embed: shape/],
     ['huge config', mutate((f) => (f.config.width = 1e7)), /width/],
-    ['prototype keys', text.replace('"weights":{', '"weights":{"__proto__":{"embed":1},').replace('"format":"grokscope-run"', '"format":"grokscope-run","constructor":{"prototype":{"x":1}}').replace('"step":', '"optimizer_":0,"step":').replace(/"events":\[[^\]]*\]/, '"events":[null]'), /events\[0\]/],
+    [
+      'prototype keys',
+      text
+        .replace('"weights":{', '"weights":{"__proto__":{"embed":1},')
+        .replace('"format":"grokscope-run"', '"format":"grokscope-run","constructor":{"prototype":{"x":1}}')
+        .replace('"step":', '"optimizer_":0,"step":')
+        .replace(/"events":\[[^\]]*\]/, '"events":[null]'),
+      /events\[0\]/,
+    ],
     ['events [null]', mutate((f) => (f.events = [null])), /events\[0\]/],
     ['10⁵ events', mutate((f) => (f.events = Array.from({ length: 100_000 }, (_, i) => ({ step: 1, kind: 'gate', from: 'off', to: `v${i}` })))), /"events" has 100000 entries/],
     ['step 1e300', mutate((f) => (f.step = 1e300)), /step/],
@@ -207,7 +220,7 @@ test('20 reset, preset and import cycles leave GPU buffers, listeners and the he
     if (kind === 0) await page.keyboard.press('r');
     if (kind === 1) await page.locator('.presets a.preset', { hasText: 'Tiny' }).click();
     if (kind === 2) await page.getByTestId('import-run').setInputFiles({ name: 'run.json', mimeType: 'application/json', buffer: Buffer.from(file) });
-    await expect.poll(async () => (await lab<boolean>(page, 'g => g.state().ready'))).toBe(true);
+    await expect.poll(async () => await lab<boolean>(page, 'g => g.state().ready')).toBe(true);
   }
   await page.waitForTimeout(1000);
   const r1 = (await res())!;

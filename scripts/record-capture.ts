@@ -27,7 +27,7 @@ interface Chunk {
 
 function readChunks(png: Buffer): Chunk[] {
   const chunks: Chunk[] = [];
-  for (let at = 8; at < png.length; ) {
+  for (let at = 8; at < png.length;) {
     const len = png.readUInt32BE(at);
     chunks.push({ type: png.toString('latin1', at + 4, at + 8), data: png.subarray(at + 8, at + 8 + len) });
     at += 12 + len;
@@ -103,7 +103,10 @@ async function main(): Promise<void> {
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--enable-unsafe-webgpu'] });
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`${base}/?preset=lecture&autoplay=1`);
-    await page.getByTestId('first-visit').waitFor({ state: 'detached', timeout: 2000 }).catch(() => undefined);
+    await page
+      .getByTestId('first-visit')
+      .waitFor({ state: 'detached', timeout: 2000 })
+      .catch(() => undefined);
     await page.keyboard.press('f');
     // start once every view holds data, so the first frame (what a viewer without APNG shows) is not placeholders
     for (const id of ['fourier-view', 'kernel-view', 'reservoir-view']) await page.getByTestId(id).locator('canvas, svg.chart').first().waitFor({ timeout: 120_000 });

@@ -22,6 +22,9 @@ status=0
 echo "== type check"
 npx tsc --noEmit -p tsconfig.json || status=1
 
+echo "== format (prettier --check)"
+npx prettier --check . || status=1
+
 echo "== lint (eslint, TypeScript-aware)"
 npx eslint . || status=1
 

@@ -99,7 +99,23 @@ describe('autotune', () => {
 
   it('the transformer: the step products are exactly those its modules issue, and one forced onto tiled trains like the reference', async () => {
     const { ctx } = await gpu();
-    const c: RunConfig = { ...defaultConfig(), arch: 'transformer', task: 'add', p: 7, train: 0.6, dmodel: 8, heads: 2, ffn: 16, layers: 2, batch: 8, lr: 3e-3, betas: [0.9, 0.98], evalEvery: 10, seed: 4, instrumentEvery: 0 };
+    const c: RunConfig = {
+      ...defaultConfig(),
+      arch: 'transformer',
+      task: 'add',
+      p: 7,
+      train: 0.6,
+      dmodel: 8,
+      heads: 2,
+      ffn: 16,
+      layers: 2,
+      batch: 8,
+      lr: 3e-3,
+      betas: [0.9, 0.98],
+      evalEvery: 10,
+      seed: 4,
+      instrumentEvery: 0,
+    };
     const shapes = stepShapes(c).map(shapeKey);
     const forced = memoryCache();
     await forced.set(cacheKey(ctx, nodeShaderSources()), Object.fromEntries(shapes.map((k) => [k, 'tiled' as const])));

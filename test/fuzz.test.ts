@@ -47,7 +47,14 @@ describe('fuzz: URL strings', () => {
 describe('fuzz: CLI argument lists', () => {
   it(`${RUNS} random argument lists: either a valid config or a UsageError naming a flag`, () => {
     const flag = fc.constantFrom(...NAMES.map((n) => `--${n.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`), '--steps', '--out', 'train', '-p', '--');
-    const argv = fc.array(fc.oneof(flag, VALUES, fc.tuple(flag, VALUES).map(([f, v]) => `${f}=${v}`)), { maxLength: 10 });
+    const argv = fc.array(
+      fc.oneof(
+        flag,
+        VALUES,
+        fc.tuple(flag, VALUES).map(([f, v]) => `${f}=${v}`),
+      ),
+      { maxLength: 10 },
+    );
     fc.assert(
       fc.property(argv, (args) => {
         try {
@@ -139,7 +146,8 @@ describe('fuzz: run files', async () => {
   });
 
   it('the hostile set: each refused with the field named', () => {
-    const bad = (mut: (f: Record<string, any>) => void) => { // eslint-disable-line @typescript-eslint/no-explicit-any -- mutating arbitrary fields
+    const bad = (mut: (f: Record<string, any>) => void) => {
+      // eslint-disable-line @typescript-eslint/no-explicit-any -- mutating arbitrary fields
       const f = structuredClone(file) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- mutating arbitrary fields
       mut(f);
       return () => parseRunFile(JSON.stringify(f));
@@ -169,9 +177,41 @@ describe('fuzz: run files', async () => {
 describe('fuzz: worker commands', () => {
   it(`${RUNS} random messages: a valid Command or an Error naming the field`, async () => {
     const { parseCommand } = await import('../src/worker/protocol');
-    const types = ['init', 'reset', 'play', 'pause', 'step', 'setSpeed', 'live', 'export', 'import', 'pacing', 'restartGramian', 'restore', 'loseDevice', 'autosave', 'killInstruments', 'bogus', '__proto__'];
+    const types = [
+      'init',
+      'reset',
+      'play',
+      'pause',
+      'step',
+      'setSpeed',
+      'live',
+      'export',
+      'import',
+      'pacing',
+      'restartGramian',
+      'restore',
+      'loseDevice',
+      'autosave',
+      'killInstruments',
+      'bogus',
+      '__proto__',
+    ];
     const anyValue = fc.oneof(fc.anything(), VALUES, fc.constantFrom(0.1, 1, 5, true, 'x'));
-    const msg = fc.record({ type: fc.constantFrom(...types), n: anyValue, stepsPerFrame: anyValue, lane: anyValue, text: anyValue, exact: anyValue, lrFactor: anyValue, compare: anyValue, config: fc.oneof(anyValue, fc.dictionary(fc.constantFrom(...KEYS), anyValue)), settings: fc.oneof(anyValue, fc.dictionary(fc.constantFrom(...KEYS), anyValue)) }, { requiredKeys: ['type'] });
+    const msg = fc.record(
+      {
+        type: fc.constantFrom(...types),
+        n: anyValue,
+        stepsPerFrame: anyValue,
+        lane: anyValue,
+        text: anyValue,
+        exact: anyValue,
+        lrFactor: anyValue,
+        compare: anyValue,
+        config: fc.oneof(anyValue, fc.dictionary(fc.constantFrom(...KEYS), anyValue)),
+        settings: fc.oneof(anyValue, fc.dictionary(fc.constantFrom(...KEYS), anyValue)),
+      },
+      { requiredKeys: ['type'] },
+    );
     fc.assert(
       fc.property(fc.oneof(msg, fc.anything()), (m) => {
         try {

@@ -117,4 +117,3 @@ export async function raceGpuVsReference(cfg: RunConfig, steps = 50) {
   g.destroy();
   return { gRows, rRows, relW: relativeError(st.params, r.w) };
 }
-

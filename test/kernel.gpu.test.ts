@@ -45,18 +45,128 @@ interface Net {
 }
 
 const NETS: Net[] = [
-  { p: 5, d: 3, width: 4, depth: 1, act: 'relu', sizes: [[6, 6], [5, 9]] },
-  { p: 7, d: 4, width: 8, depth: 1, act: 'quadratic', sizes: [[4, 4], [1, 6]] },
-  { p: 7, d: 4, width: 8, depth: 2, act: 'gelu', sizes: [[9, 9], [7, 3]] },
-  { p: 5, d: 4, width: 8, depth: 3, act: 'quadratic', sizes: [[5, 5], [6, 10]] },
-  { p: 7, d: 3, width: 4, depth: 3, act: 'relu', sizes: [[7, 7], [9, 2]] },
-  { p: 5, d: 3, width: 8, depth: 2, act: 'relu', sizes: [[8, 8], [3, 5]] },
-  { p: 7, d: 3, width: 4, depth: 1, act: 'gelu', sizes: [[6, 6], [4, 7]] },
-  { p: 5, d: 4, width: 4, depth: 3, act: 'gelu', sizes: [[3, 3], [2, 9]] },
-  { p: 7, d: 4, width: 4, depth: 0, act: 'relu', sizes: [[5, 5], [4, 6]] }, // the head alone
+  {
+    p: 5,
+    d: 3,
+    width: 4,
+    depth: 1,
+    act: 'relu',
+    sizes: [
+      [6, 6],
+      [5, 9],
+    ],
+  },
+  {
+    p: 7,
+    d: 4,
+    width: 8,
+    depth: 1,
+    act: 'quadratic',
+    sizes: [
+      [4, 4],
+      [1, 6],
+    ],
+  },
+  {
+    p: 7,
+    d: 4,
+    width: 8,
+    depth: 2,
+    act: 'gelu',
+    sizes: [
+      [9, 9],
+      [7, 3],
+    ],
+  },
+  {
+    p: 5,
+    d: 4,
+    width: 8,
+    depth: 3,
+    act: 'quadratic',
+    sizes: [
+      [5, 5],
+      [6, 10],
+    ],
+  },
+  {
+    p: 7,
+    d: 3,
+    width: 4,
+    depth: 3,
+    act: 'relu',
+    sizes: [
+      [7, 7],
+      [9, 2],
+    ],
+  },
+  {
+    p: 5,
+    d: 3,
+    width: 8,
+    depth: 2,
+    act: 'relu',
+    sizes: [
+      [8, 8],
+      [3, 5],
+    ],
+  },
+  {
+    p: 7,
+    d: 3,
+    width: 4,
+    depth: 1,
+    act: 'gelu',
+    sizes: [
+      [6, 6],
+      [4, 7],
+    ],
+  },
+  {
+    p: 5,
+    d: 4,
+    width: 4,
+    depth: 3,
+    act: 'gelu',
+    sizes: [
+      [3, 3],
+      [2, 9],
+    ],
+  },
+  {
+    p: 7,
+    d: 4,
+    width: 4,
+    depth: 0,
+    act: 'relu',
+    sizes: [
+      [5, 5],
+      [4, 6],
+    ],
+  }, // the head alone
   // several 8-wide logit blocks (layer_full's register block), p mod 8 = 3 and 1
-  { p: 11, d: 3, width: 4, depth: 1, act: 'relu', sizes: [[5, 5], [3, 6]] },
-  { p: 17, d: 4, width: 8, depth: 2, act: 'gelu', sizes: [[4, 4], [5, 3]] },
+  {
+    p: 11,
+    d: 3,
+    width: 4,
+    depth: 1,
+    act: 'relu',
+    sizes: [
+      [5, 5],
+      [3, 6],
+    ],
+  },
+  {
+    p: 17,
+    d: 4,
+    width: 8,
+    depth: 2,
+    act: 'gelu',
+    sizes: [
+      [4, 4],
+      [5, 3],
+    ],
+  },
 ];
 
 /** Points (a, b): some a = b, and A and B drawing from a few shared rows so embedding terms occur. */

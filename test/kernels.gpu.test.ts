@@ -240,7 +240,12 @@ describe('metrics.wgsl', () => {
 
   it('flags non-finite losses and weights, and counts them exactly like the reference', async () => {
     const rng = new Rng(10, 'm');
-    for (const [nanLoss, infLoss, nanW, infW] of [[0, 0, 0, 1], [3, 0, 0, 0], [0, 2, 5, 0], [1, 1, 1, 1]]) {
+    for (const [nanLoss, infLoss, nanW, infW] of [
+      [0, 0, 0, 1],
+      [3, 0, 0, 0],
+      [0, 2, 5, 0],
+      [1, 1, 1, 1],
+    ]) {
       const n = 257;
       const P = 333;
       const perEx = Float32Array.from({ length: 2 * n }, () => rng.uniform());

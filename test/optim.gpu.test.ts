@@ -35,7 +35,12 @@ describe('optim.wgsl', () => {
       sq[k] = s2;
     }
   const w0 = Float32Array.from({ length: P }, (_, k) => (layout.tensors.some((t) => k >= t.offset && k < t.offset + t.size) ? rng.uniform() - 0.5 : 0));
-  const st0 = { m: Float32Array.from({ length: P }, () => (rng.uniform() - 0.5) * 0.05), v: Float32Array.from({ length: P }, () => rng.uniform() * 0.01), aux: Float32Array.from({ length: P }, () => (rng.uniform() - 0.5) * 0.05), s: Float32Array.from({ length: P }, () => rng.uniform() * 0.01) };
+  const st0 = {
+    m: Float32Array.from({ length: P }, () => (rng.uniform() - 0.5) * 0.05),
+    v: Float32Array.from({ length: P }, () => rng.uniform() * 0.01),
+    aux: Float32Array.from({ length: P }, () => (rng.uniform() - 0.5) * 0.05),
+    s: Float32Array.from({ length: P }, () => rng.uniform() * 0.01),
+  };
   const tensorTable = Uint32Array.from(layout.tensors.flatMap((t) => [t.offset, t.size]));
 
   for (const opt of OPTIMIZERS)
@@ -52,7 +57,20 @@ describe('optim.wgsl', () => {
         const w = Float64Array.from(w0);
         optimApply(layout, w, u, q, c, sums, hp);
 
-        const params = u32s([P, OPT[opt], GATE[gate], T], { 4: hp.lr, 5: hp.wd, 6: hp.beta1, 7: hp.beta2, 8: hp.eps, 9: hp.momentum, 10: hp.softness, 11: b, 12: 1 - hp.beta1 ** t, 13: 1 - hp.beta2 ** t, 14: 1 - 0.99 ** hp.tStream, 15: hp.streamAlpha });
+        const params = u32s([P, OPT[opt], GATE[gate], T], {
+          4: hp.lr,
+          5: hp.wd,
+          6: hp.beta1,
+          7: hp.beta2,
+          8: hp.eps,
+          9: hp.momentum,
+          10: hp.softness,
+          11: b,
+          12: 1 - hp.beta1 ** t,
+          13: 1 - hp.beta2 ** t,
+          14: 1 - 0.99 ** hp.tStream,
+          15: hp.streamAlpha,
+        });
         const state = new Float32Array(4 * P);
         state.set(st0.m, 0);
         state.set(st0.v, P);

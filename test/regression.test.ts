@@ -67,12 +67,19 @@ describe('regress dataset', () => {
   });
 
   it('settings: regress takes noiseStd, not the label-flip fraction (and the reverse)', () => {
-    const r = parseSettings([['task', 'regress'], ['noise', '0.2']]);
+    const r = parseSettings([
+      ['task', 'regress'],
+      ['noise', '0.2'],
+    ]);
     expect(r.errors.map((e) => e.key)).toEqual(['noise']);
     expect(r.errors[0].message).toMatch(/noiseStd/);
     const m = parseSettings([['noiseStd', '0.3']]);
     expect(m.errors.map((e) => e.key)).toEqual(['noiseStd']);
-    const ok = parseSettings([['task', 'regress'], ['noiseStd', '0.3'], ['teacherSeed', '7']]);
+    const ok = parseSettings([
+      ['task', 'regress'],
+      ['noiseStd', '0.3'],
+      ['teacherSeed', '7'],
+    ]);
     expect(ok.errors).toEqual([]);
     expect(ok.config.noiseStd).toBe(0.3);
     expect(ok.config.teacherSeed).toBe(7);

@@ -20,7 +20,13 @@ describe('settings table', () => {
   });
 
   it('rejects numbers with trailing junk, empty strings and non-integers for int settings', () => {
-    for (const [k, v] of [['lr', '1e-3x'], ['lr', ''], ['width', '64.5'], ['seed', '-1'], ['p', 'NaN']] as const) {
+    for (const [k, v] of [
+      ['lr', '1e-3x'],
+      ['lr', ''],
+      ['width', '64.5'],
+      ['seed', '-1'],
+      ['p', 'NaN'],
+    ] as const) {
       const { errors } = parseSettings([[k, v]]);
       expect(errors.length, `${k}=${v}`).toBe(1);
     }
@@ -46,7 +52,15 @@ describe('settings table', () => {
   });
 
   it('refuses values the float32 GPU would change, non-decimal text and prototype keys', () => {
-    const { errors } = parseSettings([['beta2', '0.99999999999'], ['lr', '1e-320'], ['p', '0x17'], ['seed', '0b1'], ['wd', 'Infinity'], ['__proto__', '1'], ['constructor', '2']]);
+    const { errors } = parseSettings([
+      ['beta2', '0.99999999999'],
+      ['lr', '1e-320'],
+      ['p', '0x17'],
+      ['seed', '0b1'],
+      ['wd', 'Infinity'],
+      ['__proto__', '1'],
+      ['constructor', '2'],
+    ]);
     expect(errors.map((e) => e.key)).toEqual(['beta2', 'lr', 'p', 'seed', 'wd', '__proto__', 'constructor']);
     expect(errors[0].message).toMatch(/becomes 1 in float32/);
     expect(errors[1].message).toMatch(/becomes 0 in float32/);
@@ -67,7 +81,12 @@ describe('settings table', () => {
     }
     expect(rangeText(SETTING_BY_KEY.get('train')!)).toBe('(0, 1)');
     expect(SETTING_BY_KEY.get('p')!.kind).toBe('int');
-    expect([...LIVE_KEYS].sort()).toEqual(Object.entries(SETTINGS_TABLE).filter(([, e]) => 'live' in e && e.live).map(([k]) => k).sort());
+    expect([...LIVE_KEYS].sort()).toEqual(
+      Object.entries(SETTINGS_TABLE)
+        .filter(([, e]) => 'live' in e && e.live)
+        .map(([k]) => k)
+        .sort(),
+    );
     expect(LIVE_KEYS.has('lr') && !LIVE_KEYS.has('p')).toBe(true);
   });
 
@@ -79,7 +98,11 @@ describe('settings table', () => {
     expect(crossCheck({ ...defaultConfig(), arch: 'transformer', task: 'regress', instrumentEvery: 0 }).map((e) => e.key)).toEqual(['arch']);
     expect(() => validateConfig({ ...defaultConfig(), arch: 'transformer', task: 'regress', instrumentEvery: 0 })).toThrow(/task=regress needs arch=mlp/);
     // from the query against the default base: arch goes back to mlp, the regress task stays
-    const a = parseSettings([['task', 'regress'], ['arch', 'transformer'], ['instrumentEvery', '0']]);
+    const a = parseSettings([
+      ['task', 'regress'],
+      ['arch', 'transformer'],
+      ['instrumentEvery', '0'],
+    ]);
     expect(a.errors.map((e) => e.key)).toEqual(['arch']);
     expect([a.config.arch, a.config.task]).toEqual(['mlp', 'regress']);
     expect(crossCheck(a.config)).toEqual([]);

@@ -72,7 +72,12 @@ describe('grokscope sweep --widths', () => {
     const lines = readFileSync(csv, 'utf8').trim().split('\n');
     expect(lines[0]).toBe(WIDTH_CSV_HEADER);
     const rows = lines.slice(1).map((l) => l.split(','));
-    expect(rows.map((x) => [x[0], x[1]])).toEqual([['8', '1'], ['8', '2'], ['32', '1'], ['32', '2']]);
+    expect(rows.map((x) => [x[0], x[1]])).toEqual([
+      ['8', '1'],
+      ['8', '2'],
+      ['32', '1'],
+      ['32', '2'],
+    ]);
     for (const x of rows) {
       expect(Number(x[3])).toBe(671);
       expect(Number(x[5])).toBeGreaterThan(0); // held-out MSE
@@ -82,6 +87,9 @@ describe('grokscope sweep --widths', () => {
     // the CSV reads back (the lab's double-descent view and the figure script read it)
     const runs = parseWidthSweep(readFileSync(csv, 'utf8'));
     expect(widthCsv(runs)).toBe(readFileSync(csv, 'utf8'));
-    expect(widthPoints(runs).map((w) => [w.width, w.test.n, w.noise.n])).toEqual([[8, 2, 0], [32, 2, 0]]);
+    expect(widthPoints(runs).map((w) => [w.width, w.test.n, w.noise.n])).toEqual([
+      [8, 2, 0],
+      [32, 2, 0],
+    ]);
   });
 });

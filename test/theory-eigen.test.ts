@@ -139,7 +139,10 @@ describe('topEigen (block Krylov)', () => {
   });
 
   it('the dense path and the Krylov path agree', () => {
-    const small = withSpectrum(Array.from({ length: 60 }, (_, i) => 1 / (1 + i)), 2).A;
+    const small = withSpectrum(
+      Array.from({ length: 60 }, (_, i) => 1 / (1 + i)),
+      2,
+    ).A;
     const d = topEigen(small, 60, 5, { method: 'dense' });
     const k = topEigen(small, 60, 5, { method: 'krylov', tol: 1e-11 });
     d.values.forEach((v, i) => expect(Math.abs(v - k.values[i])).toBeLessThan(1e-10));

@@ -75,7 +75,13 @@ describe('dissipation Gramian on a linear model', () => {
       // reservoir vectors lie in ker K = ker Xᵀ: ‖Xᵀψ‖ at rounding level (‖X‖ ~ 5)
       for (let j = dim; j < N; j++) {
         const psi = eig.vectors.subarray(j * N, (j + 1) * N);
-        const xt = matMulT(psi, Float64Array.from({ length: P * N }, (_, t) => X[(t % N) * P + Math.floor(t / N)]), 1, N, P);
+        const xt = matMulT(
+          psi,
+          Float64Array.from({ length: P * N }, (_, t) => X[(t % N) * P + Math.floor(t / N)]),
+          1,
+          N,
+          P,
+        );
         expect(Math.hypot(...xt)).toBeLessThan(1e-10);
       }
       const norms = transferNorms(gram.GQ, NQ, eig.vectors, N);
@@ -246,7 +252,13 @@ describe('flow integrator', () => {
     const A = matMulT(F, F, n, r, n);
     const R = pivotedCholesky(A, n);
     expect(R.length / n).toBe(r);
-    const RtR = matMulT(Float64Array.from({ length: n * r }, (_, t) => R[(t % r) * n + Math.floor(t / r)]), Float64Array.from({ length: n * r }, (_, t) => R[(t % r) * n + Math.floor(t / r)]), n, r, n);
+    const RtR = matMulT(
+      Float64Array.from({ length: n * r }, (_, t) => R[(t % r) * n + Math.floor(t / r)]),
+      Float64Array.from({ length: n * r }, (_, t) => R[(t % r) * n + Math.floor(t / r)]),
+      n,
+      r,
+      n,
+    );
     RtR.forEach((v, i) => expect(Math.abs(v - A[i])).toBeLessThan(1e-12 * Math.max(...A.map(Math.abs))));
   });
 });

@@ -57,7 +57,13 @@ describe('instrument 2, first interval, against an independent dense computation
     const N = n * p;
     const JSw = JS.map((v, i) => v * omega[i % P]);
     const K = matMul(JSw, transpose(JS, N, P), N, P, N);
-    const KQS = matMul(JQ.map((v, i) => v * omega[i % P]), transpose(JS, N, P), nq * p, P, N);
+    const KQS = matMul(
+      JQ.map((v, i) => v * omega[i % P]),
+      transpose(JS, N, P),
+      nq * p,
+      P,
+      N,
+    );
     const u = new Float64Array(N);
     u.set(forward(layout, w0, tS, n).logits);
     const Bc = centredHessian(crossEntropyHessian(u, n, p, n));
@@ -102,7 +108,12 @@ describe('instrument 2, first interval, against an independent dense computation
     // per-step stiffness: η·λ_max(BK̃) = η·α_max
     expect(Math.abs(g.stiffnessPerStep - cfg.lr * eig.values[0])).toBeLessThan(1e-6 * cfg.lr * eig.values[0]);
     // energy of the labels in the decayed channel: z = B_c^{-1/2} y_c on A's eigenvectors with 2hα ≥ 2
-    const yc = centredLeft(Float64Array.from({ length: N }, (_, t) => (t % p === labels[Math.floor(t / p)] ? 1 : 0)), n, p, 1);
+    const yc = centredLeft(
+      Float64Array.from({ length: N }, (_, t) => (t % p === labels[Math.floor(t / p)] ? 1 : 0)),
+      n,
+      p,
+      1,
+    );
     const z = matMul(BhiD, yc, Nc, Nc, 1);
     let inside = 0;
     let total = 0;
@@ -113,7 +124,19 @@ describe('instrument 2, first interval, against an independent dense computation
     }
     expect(Math.abs(g.energy.decayed.labels! - inside / total)).toBeLessThan(1e-6);
     // −G_Q g(s) over the whole held-out set
-    const integ = matMul(BhD, matMul(fOf((a) => (a * h < 1e-12 ? h : -Math.expm1(-h * a) / a)), matMul(BhiD, gc, Nc, Nc, 1), Nc, Nc, 1), Nc, Nc, 1);
+    const integ = matMul(
+      BhD,
+      matMul(
+        fOf((a) => (a * h < 1e-12 ? h : -Math.expm1(-h * a) / a)),
+        matMul(BhiD, gc, Nc, Nc, 1),
+        Nc,
+        Nc,
+        1,
+      ),
+      Nc,
+      Nc,
+      1,
+    );
     const pred = matMul(KQSc, integ, nq * p, Nc, 1).map((v) => -v);
     const scale = Math.max(...pred.map(Math.abs));
     pred.forEach((v, i) => expect(Math.abs(g.predicted[i] - v)).toBeLessThan(1e-6 * scale));

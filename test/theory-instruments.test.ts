@@ -59,7 +59,13 @@ describe('kernel fidelity', () => {
     // Adam's first step moves every weight by ~η = 1e-4; the second-order term of u is then
     // ~η²·|∂²u| against a first-order ~η·|∂u|, a relative ~1e-3 at most, so cos ≥ 1 − 1e-5.
     expect(kernelFidelity(s.logits, uNext, pred)).toBeGreaterThan(1 - 1e-5);
-    expect(kernelFidelity(s.logits, uNext, pred.map((v) => -v))).toBeLessThan(-1 + 1e-5);
+    expect(
+      kernelFidelity(
+        s.logits,
+        uNext,
+        pred.map((v) => -v),
+      ),
+    ).toBeLessThan(-1 + 1e-5);
   });
 });
 

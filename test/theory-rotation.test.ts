@@ -52,8 +52,7 @@ describe('principal angles and overlap', () => {
     const angles = [0, 1e-9, 0.3, 1.2]; // 1e-9: acos(cos θ) would return 0 or ~1.5e-8 here
     const V0 = basis.slice(0, k * n);
     const Vt = new Float64Array(k * n);
-    for (let j = 0; j < k; j++)
-      for (let r = 0; r < n; r++) Vt[j * n + r] = Math.cos(angles[j]) * basis[j * n + r] + Math.sin(angles[j]) * basis[(k + j) * n + r];
+    for (let j = 0; j < k; j++) for (let r = 0; r < n; r++) Vt[j * n + r] = Math.cos(angles[j]) * basis[j * n + r] + Math.sin(angles[j]) * basis[(k + j) * n + r];
     const got = principalAngles(V0, Vt, n);
     angles.forEach((a, i) => expect(Math.abs(got[i] - a)).toBeLessThan(1e-14 + 1e-12 * a));
     const O = overlapMatrix(V0, Vt, n);
@@ -67,7 +66,13 @@ describe('principal angles and overlap', () => {
     const V0 = orthonormalRows(n, k, 1);
     const Vt = orthonormalRows(n, k, 2);
     const M = new Matrix(k, k);
-    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) M.set(i, j, V0.subarray(i * n, i * n + n).reduce((s, v, r) => s + v * Vt[j * n + r], 0));
+    for (let i = 0; i < k; i++)
+      for (let j = 0; j < k; j++)
+        M.set(
+          i,
+          j,
+          V0.subarray(i * n, i * n + n).reduce((s, v, r) => s + v * Vt[j * n + r], 0),
+        );
     const sv = new SingularValueDecomposition(M).diagonal.slice().sort((a, b) => b - a);
     const got = principalAngles(V0, Vt, n);
     // random 5-planes in R^20 sit at angles well inside (0, π/2), where acos is well conditioned
@@ -80,15 +85,26 @@ describe('kernel distance and alignment', () => {
   it('distance: 0 for a rescaled copy, 1 for orthogonal kernels, grows with the change', () => {
     const n = 6;
     const K = randomSymmetric(n, 3);
-    expect(kernelDistance(K, K.map((v) => 3 * v))).toBeLessThan(1e-15);
+    expect(
+      kernelDistance(
+        K,
+        K.map((v) => 3 * v),
+      ),
+    ).toBeLessThan(1e-15);
     const A = new Float64Array(n * n);
     const B = new Float64Array(n * n);
     A[0] = 1;
     B[n + 1] = 1; // disjoint supports: ⟨A, B⟩_F = 0
     expect(kernelDistance(A, B)).toBe(1);
     const E = randomSymmetric(n, 4);
-    const d1 = kernelDistance(K, K.map((v, i) => v + 0.01 * E[i]));
-    const d2 = kernelDistance(K, K.map((v, i) => v + 0.1 * E[i]));
+    const d1 = kernelDistance(
+      K,
+      K.map((v, i) => v + 0.01 * E[i]),
+    );
+    const d2 = kernelDistance(
+      K,
+      K.map((v, i) => v + 0.1 * E[i]),
+    );
     expect(d1).toBeGreaterThan(0);
     expect(d2).toBeGreaterThan(d1);
   });
@@ -107,7 +123,14 @@ describe('kernel distance and alignment', () => {
     const yy = new Float64Array(N * N);
     for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) yy[i * N + j] = y[i] * y[j];
     expect(kernelTargetAlignment(yy, N, y, 1)).toBeCloseTo(1, 14);
-    expect(kernelTargetAlignment(yy.map((v) => -v), N, y, 1)).toBeCloseTo(-1, 14);
+    expect(
+      kernelTargetAlignment(
+        yy.map((v) => -v),
+        N,
+        y,
+        1,
+      ),
+    ).toBeCloseTo(-1, 14);
     // an unrelated kernel aligns less
     expect(Math.abs(kernelTargetAlignment(centerNormalize(randomSymmetric(m, 9), m), m, Y, p))).toBeLessThan(0.9);
     expect(y.reduce((s, v) => s + v, 0)).toBeCloseTo(0, 14);

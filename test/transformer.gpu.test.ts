@@ -83,7 +83,11 @@ describe('transformer.wgsl vs twins', () => {
       const X = rand(rows * stride * d, rng, 2);
       const gm = rand(d, rng);
       const bt = rand(d, rng);
-      const f = await run('layerNorm', { LN: u32s([rows, d, stride, 0]), Xln: { data: X }, gLn: { data: gm }, bLn: { data: bt }, Yln: { size: rows * d }, XH: { size: rows * d }, RS: { size: rows } }, 1);
+      const f = await run(
+        'layerNorm',
+        { LN: u32s([rows, d, stride, 0]), Xln: { data: X }, gLn: { data: gm }, bLn: { data: bt }, Yln: { size: rows * d }, XH: { size: rows * d }, RS: { size: rows } },
+        1,
+      );
       const Xin = new Float64Array(rows * d);
       for (let r = 0; r < rows; r++) for (let j = 0; j < d; j++) Xin[r * d + j] = X[(r * stride + stride - 1) * d + j];
       const Y = new Float64Array(rows * d);
@@ -97,7 +101,11 @@ describe('transformer.wgsl vs twins', () => {
       const dY = rand(rows * d, rng);
       for (const acc of [0, 1]) {
         const dX0 = rand(rows * stride * d, rng);
-        const b = await run('layerNormBack', { LB: u32s([rows, d, stride, acc]), dYb: { data: dY }, XHb: { data: Float32Array.from(xh) }, RSb: { data: Float32Array.from(rs) }, gB: { data: gm }, dXb: { data: dX0 } }, 1);
+        const b = await run(
+          'layerNormBack',
+          { LB: u32s([rows, d, stride, acc]), dYb: { data: dY }, XHb: { data: Float32Array.from(xh) }, RSb: { data: Float32Array.from(rs) }, gB: { data: gm }, dXb: { data: dX0 } },
+          1,
+        );
         const dXc = new Float64Array(rows * d);
         layerNormBackward(f64(dY), xh, rs, f64(gm), rows, d, dXc, new Float64Array(d), new Float64Array(d), false);
         const want = new Float64Array(rows * stride * d);
@@ -138,7 +146,11 @@ describe('transformer.wgsl vs twins', () => {
       const d = H * dh;
       const rows = n * SEQ;
       const [Q, K, V, dO] = [0, 1, 2, 3].map(() => rand(rows * d, rng, 1.5));
-      const f = await run('attention', { AT: u32s([n, H, dh, SEQ]), Qa: { data: Q }, Ka: { data: K }, Va: { data: V }, Aa: { size: n * H * SEQ * SEQ }, Oa: { size: rows * d } }, Math.ceil((n * H * SEQ) / 64));
+      const f = await run(
+        'attention',
+        { AT: u32s([n, H, dh, SEQ]), Qa: { data: Q }, Ka: { data: K }, Va: { data: V }, Aa: { size: n * H * SEQ * SEQ }, Oa: { size: rows * d } },
+        Math.ceil((n * H * SEQ) / 64),
+      );
       const A = new Float64Array(n * H * SEQ * SEQ);
       const O = new Float64Array(rows * d);
       causalAttention(f64(Q), f64(K), f64(V), n, H, dh, A, O);
@@ -146,7 +158,17 @@ describe('transformer.wgsl vs twins', () => {
       expectClose(f.Oa, O, ATOL, RTOL, 'attention O');
       const b = await run(
         'attentionBack',
-        { AB: u32s([n, H, dh, SEQ]), dOb: { data: dO }, Qb: { data: Q }, Kb: { data: K }, Vb: { data: V }, Ab: { data: Float32Array.from(A) }, dQb: { data: rand(rows * d, rng) }, dKb: { data: rand(rows * d, rng) }, dVb: { data: rand(rows * d, rng) } },
+        {
+          AB: u32s([n, H, dh, SEQ]),
+          dOb: { data: dO },
+          Qb: { data: Q },
+          Kb: { data: K },
+          Vb: { data: V },
+          Ab: { data: Float32Array.from(A) },
+          dQb: { data: rand(rows * d, rng) },
+          dKb: { data: rand(rows * d, rng) },
+          dVb: { data: rand(rows * d, rng) },
+        },
         Math.ceil((n * H) / 64),
       );
       const [dQ, dK, dV] = [0, 1, 2].map(() => new Float64Array(rows * d));

@@ -105,7 +105,9 @@ export async function runTraining(config: RunConfig, o: RunOptions): Promise<Run
     for (const r of trainer.drainMetrics()) {
       if (isDiverged(r)) {
         trainer.destroy();
-        throw new DivergedError(`training diverged at step ${r.step}: the metrics kernel flagged ${r.nonFinite ?? 'non-finite'} non-finite losses or weights (training loss ${r.trainLoss}); try a smaller --lr`);
+        throw new DivergedError(
+          `training diverged at step ${r.step}: the metrics kernel flagged ${r.nonFinite ?? 'non-finite'} non-finite losses or weights (training loss ${r.trainLoss}); try a smaller --lr`,
+        );
       }
       rows.push(r);
       grok.add(r);

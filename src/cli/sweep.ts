@@ -105,7 +105,14 @@ export async function sweepCommand(argv: string[]): Promise<void> {
   process.stdout.write(lines.join('\n') + '\n');
   const settings = { ...base, steps: budget, seeds, lrs, variants: variants.map((v) => v.name), adapter: gpu.adapterName };
   if (outPath) writeFileSync(outPath, JSON.stringify({ settings, runs, table }, null, 2));
-  if (csvPath) writeFileSync(csvPath, toCsv(['variant', 'lr', 'seed', 'train99', 'test95', 'steps', 'seconds', 'failed'], runs.map((r) => [r.variant, r.lr, r.seed, r.train99, r.test95, r.steps, r.seconds, r.failed])));
+  if (csvPath)
+    writeFileSync(
+      csvPath,
+      toCsv(
+        ['variant', 'lr', 'seed', 'train99', 'test95', 'steps', 'seconds', 'failed'],
+        runs.map((r) => [r.variant, r.lr, r.seed, r.train99, r.test95, r.steps, r.seconds, r.failed]),
+      ),
+    );
   const failed = runs.filter((r) => r.failed !== null).length;
   // every result is written above; the exit code still says that some runs failed
   if (failed > 0) throw new DivergedError(`${failed} of ${runs.length} runs failed (see the table's last column); all results were written`);

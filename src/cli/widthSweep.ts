@@ -32,7 +32,9 @@ export async function widthSweepCommand(args: ParsedArgs, base: RunConfig, seeds
   const csvPath = checkOutputPath(args, 'csv');
   const gpu = await cliGpu();
   const regression = base.task === 'regress';
-  process.stderr.write(`adapter: ${gpu.adapterName}\n${widths.length} widths × ${seeds.length} seeds, ${budget} steps each${base.instrumentEvery > 0 ? `, instruments every ${base.instrumentEvery}` : ', instruments off (no noise share: set --instrument-every)'}\n`);
+  process.stderr.write(
+    `adapter: ${gpu.adapterName}\n${widths.length} widths × ${seeds.length} seeds, ${budget} steps each${base.instrumentEvery > 0 ? `, instruments every ${base.instrumentEvery}` : ', instruments off (no noise share: set --instrument-every)'}\n`,
+  );
   const runs: WidthRun[] = [];
   const failed: string[] = [];
   for (const width of widths)
@@ -71,7 +73,10 @@ export async function widthSweepCommand(args: ParsedArgs, base: RunConfig, seeds
         seconds: Number(r.seconds.toFixed(2)),
       };
       runs.push(run);
-      if (!quiet) process.stderr.write(`  width ${width} (P ${run.params}, n·k ${run.outputs}) seed ${seed}: train ${fmt(e.train)}  held-out ${fmt(e.test)}  noise share ${fmt(run.noiseShare)}  (${run.seconds} s)\n`);
+      if (!quiet)
+        process.stderr.write(
+          `  width ${width} (P ${run.params}, n·k ${run.outputs}) seed ${seed}: train ${fmt(e.train)}  held-out ${fmt(e.test)}  noise share ${fmt(run.noiseShare)}  (${run.seconds} s)\n`,
+        );
     }
   process.stdout.write(widthTable(runs, regression) + '\n' + (failed.length > 0 ? `${failed.length} run(s) failed and are not in the table:\n  ${failed.join('\n  ')}\n` : ''));
   const settings = { ...base, steps: budget, seeds, widths, adapter: gpu.adapterName, error: regression ? 'mse' : 'errorRate' };

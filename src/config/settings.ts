@@ -56,7 +56,10 @@ function bounded(kind: 'int' | 'float', b: Bounds): v.GenericSchema<number, numb
     (b.minExclusive ? v.gtValue(b.min, out) : v.minValue(b.min, out)) as NumberItem,
     (b.maxExclusive ? v.ltValue(b.max, out) : v.maxValue(b.max, out)) as NumberItem,
     // the GPU computes in float32: the rounded value must obey the same range
-    v.check((x: number) => inBounds(b, Math.fround(x)), (i) => `becomes ${Math.fround(i.input as number)} in float32, which ${out}`),
+    v.check(
+      (x: number) => inBounds(b, Math.fround(x)),
+      (i) => `becomes ${Math.fround(i.input as number)} in float32, which ${out}`,
+    ),
   ];
   // items are read back by specOf (kind and bounds), so the help text is the check
   return v.pipe(v.number('must be a number'), ...(items as [NumberItem]));
@@ -155,7 +158,7 @@ interface ActionLike {
 
 /** Reads kind and bounds back from a schema's own actions, so the text can never disagree with the check. */
 function specOf(key: string, e: Table[SettingKey]): SettingSpec {
-  const common = { key, help: e.help, group: e.group, urlName: ('urlName' in e && typeof e.urlName === 'string' ? e.urlName : key), live: 'live' in e && e.live === true, schema: e.schema as AnySchema };
+  const common = { key, help: e.help, group: e.group, urlName: 'urlName' in e && typeof e.urlName === 'string' ? e.urlName : key, live: 'live' in e && e.live === true, schema: e.schema as AnySchema };
   const s = e.schema as unknown as { type: string; options?: readonly string[]; pipe?: ActionLike[] };
   if (s.type === 'picklist') return { ...common, kind: 'enum', default: e.default as string, values: s.options ?? [] };
   const b: Bounds = { min: -Infinity, max: Infinity };
@@ -195,16 +198,14 @@ export function isPrime(n: number): boolean {
   return true;
 }
 
-const show = (x: unknown) => (typeof x === 'number' ? String(x) : JSON.stringify(x) ?? String(x));
+const show = (x: unknown) => (typeof x === 'number' ? String(x) : (JSON.stringify(x) ?? String(x)));
 
 /** Checks one already-typed value against its setting's schema; the message names the setting. */
 export function checkSetting(spec: SettingSpec, value: unknown): { value: number | string } | { error: string } {
   const r = v.safeParse(spec.schema, value);
   if (r.success) return { value: r.output as number | string };
   const issue = r.issues[0];
-  return issue.kind === 'schema' && spec.kind !== 'enum'
-    ? { error: `${spec.key} ${issue.message}, got ${show(value)}` }
-    : { error: `${spec.key}=${show(value)} ${issue.message}` };
+  return issue.kind === 'schema' && spec.kind !== 'enum' ? { error: `${spec.key} ${issue.message}, got ${show(value)}` } : { error: `${spec.key}=${show(value)} ${issue.message}` };
 }
 
 /**
@@ -256,19 +257,27 @@ export function crossCheck(c: RunConfig, bufferLimit = BUFFER_LIMIT_BYTES): Sett
   if (!isPrime(c.p)) errors.push({ key: 'p', value: String(c.p), message: `p=${c.p} is not prime (modular arithmetic needs a field: try 23, 47 or 97)` });
   const n = exampleCount(c.task, c.p);
   // one noise setting per meaning: a flip fraction means nothing for real-valued targets, a std nothing for labels
-  if (c.task === 'regress' && c.noise > 0) errors.push({ key: 'noise', value: String(c.noise), message: `noise=${c.noise} flips class labels; the regress task has none (use noiseStd for Gaussian target noise)` });
-  if (c.task !== 'regress' && c.noiseStd > 0) errors.push({ key: 'noiseStd', value: String(c.noiseStd), message: `noiseStd=${c.noiseStd} is target noise of the regress task; ${c.task} uses noise (a fraction of flipped labels)` });
+  if (c.task === 'regress' && c.noise > 0)
+    errors.push({ key: 'noise', value: String(c.noise), message: `noise=${c.noise} flips class labels; the regress task has none (use noiseStd for Gaussian target noise)` });
+  if (c.task !== 'regress' && c.noiseStd > 0)
+    errors.push({ key: 'noiseStd', value: String(c.noiseStd), message: `noiseStd=${c.noiseStd} is target noise of the regress task; ${c.task} uses noise (a fraction of flipped labels)` });
   const nTrain = Math.round(c.train * n);
-  if (nTrain < 2 || nTrain >= n) errors.push({ key: 'train', value: String(c.train), message: `train=${c.train} leaves ${nTrain} of ${n} pairs for training; need at least 2 and at least one held out` });
+  if (nTrain < 2 || nTrain >= n)
+    errors.push({ key: 'train', value: String(c.train), message: `train=${c.train} leaves ${nTrain} of ${n} pairs for training; need at least 2 and at least one held out` });
   if (c.batch > 0 && c.batch > nTrain) errors.push({ key: 'batch', value: String(c.batch), message: `batch=${c.batch} exceeds the ${nTrain} training pairs (use 0 for full batch)` });
   if (c.batch === 1 && c.gate.startsWith('exact')) errors.push({ key: 'batch', value: '1', message: 'the exact gate needs b ≥ 2 (σ²/(b−1))' });
   // the transformer's head is the p-way softmax cross-entropy; the squared loss is wired into the MLP trainer only
   if (c.arch === 'transformer' && c.task === 'regress') errors.push({ key: 'arch', value: c.arch, message: 'arch=transformer has no squared-loss head: task=regress needs arch=mlp' });
   if (c.arch === 'transformer' && c.dmodel % c.heads !== 0) errors.push({ key: 'heads', value: String(c.heads), message: `heads=${c.heads} must divide dmodel=${c.dmodel} (head size d/H)` });
   if (c.arch === 'transformer' && c.instrumentEvery > 0)
-    errors.push({ key: 'instrumentEvery', value: String(c.instrumentEvery), message: 'the theory instruments are MLP only (their structured eNTK formula has no transformer form yet): set instrumentEvery=0 with arch=transformer' });
+    errors.push({
+      key: 'instrumentEvery',
+      value: String(c.instrumentEvery),
+      message: 'the theory instruments are MLP only (their structured eNTK formula has no transformer form yet): set instrumentEvery=0 with arch=transformer',
+    });
   const bytes = largestBufferBytes(c);
-  if (bytes > bufferLimit) errors.push({ key: 'width', value: String(c.width), message: `width=${c.width} needs a ${Math.ceil(bytes / 2 ** 20)} MiB buffer, over the ${Math.floor(bufferLimit / 2 ** 20)} MiB limit` });
+  if (bytes > bufferLimit)
+    errors.push({ key: 'width', value: String(c.width), message: `width=${c.width} needs a ${Math.ceil(bytes / 2 ** 20)} MiB buffer, over the ${Math.floor(bufferLimit / 2 ** 20)} MiB limit` });
   return errors;
 }
 
@@ -277,11 +286,7 @@ export function crossCheck(c: RunConfig, bufferLimit = BUFFER_LIMIT_BYTES): Sett
  * values become errors; every bad value falls back to the default (or the
  * preset's value), so the caller can still run and show what was wrong.
  */
-export function parseSettings(
-  raw: Iterable<[string, string]>,
-  base: RunConfig = defaultConfig(),
-  ignoreKeys: ReadonlySet<string> = new Set(),
-): { config: RunConfig; errors: SettingError[] } {
+export function parseSettings(raw: Iterable<[string, string]>, base: RunConfig = defaultConfig(), ignoreKeys: ReadonlySet<string> = new Set()): { config: RunConfig; errors: SettingError[] } {
   const flat = toFlat(base);
   const errors: SettingError[] = [];
   for (const [key, value] of raw) {

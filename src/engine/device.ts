@@ -32,7 +32,7 @@ export async function acquireDevice(gpu: GPU | undefined, onLost?: (reason: stri
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {
     throw new WebGpuUnavailableError(
-      'WebGPU is present but no GPU adapter was found (the GPU may be blocklisted, or, headless, no Vulkan driver is installed). On Linux without a GPU, install Debian\'s chromium, whose SwiftShader driver WebGPU can use.',
+      "WebGPU is present but no GPU adapter was found (the GPU may be blocklisted, or, headless, no Vulkan driver is installed). On Linux without a GPU, install Debian's chromium, whose SwiftShader driver WebGPU can use.",
     );
   }
   const info = adapter.info;

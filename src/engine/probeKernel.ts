@@ -41,7 +41,6 @@ const HEAD_DIAG = 1;
 const IDENTITY = 1;
 const SYM = 2;
 
-
 /** The device-side factors of one probe side, packed as kernel.wgsl's header describes. */
 interface Side {
   m: number;
@@ -417,7 +416,11 @@ export class GpuKernelBlocks {
   };
 
   destroy(): void {
-    for (const b of this.blocks.values()) b.then((g) => g.destroy(), () => undefined);
+    for (const b of this.blocks.values())
+      b.then(
+        (g) => g.destroy(),
+        () => undefined,
+      );
     this.blocks.clear();
   }
 }

@@ -109,8 +109,7 @@ export function initParams(layout: Pick<ModelLayout, 'tensors' | 'totalSize'>, s
   const rng = new Rng(seed, 'init');
   for (const t of layout.tensors) {
     const bound = 1 / Math.sqrt(t.fanIn);
-    for (let i = 0; i < t.size; i++)
-      w[t.offset + i] = t.kind === 'embed' ? rng.normal() : t.kind === 'gain' ? 1 : t.kind === 'shift' ? 0 : (2 * rng.uniform() - 1) * bound;
+    for (let i = 0; i < t.size; i++) w[t.offset + i] = t.kind === 'embed' ? rng.normal() : t.kind === 'gain' ? 1 : t.kind === 'shift' ? 0 : (2 * rng.uniform() - 1) * bound;
   }
   return w;
 }

@@ -26,7 +26,11 @@ export class BatchSampler {
   private readonly rng: Rng;
   readonly b: number;
 
-  constructor(private readonly trainIdx: Uint32Array, b: number, seed: number) {
+  constructor(
+    private readonly trainIdx: Uint32Array,
+    b: number,
+    seed: number,
+  ) {
     this.b = b;
     this.rng = new Rng(seed, 'batch');
     this.order = trainIdx.slice();

@@ -239,7 +239,16 @@ export function parseRunFile(text: string): ParsedRun {
   const split = own(raw, 'split');
   if (!isObj(split) || !Array.isArray(split.train) || !Array.isArray(split.flipped)) throw new Error('run file split must have "train" and "flipped" lists');
   const sameList = (a: unknown[], b: number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-  if (!sameList(split.train, Array.from(ds.trainIdx, (i) => ds.pairIndex[i])) || !sameList(split.flipped, Array.from(ds.flippedIdx, (i) => ds.pairIndex[i])))
+  if (
+    !sameList(
+      split.train,
+      Array.from(ds.trainIdx, (i) => ds.pairIndex[i]),
+    ) ||
+    !sameList(
+      split.flipped,
+      Array.from(ds.flippedIdx, (i) => ds.pairIndex[i]),
+    )
+  )
     throw new Error('run file split does not match the split its config (task, p, train, noise, seed) produces');
   if (ds.regression) {
     // the targets are a function of (teacher, noiseStd, seed): a teacher this build would not rebuild is refused
@@ -277,7 +286,8 @@ export function parseRunFile(text: string): ParsedRun {
     const missing = need.find((k) => m[k] === null);
     if (missing) throw new Error(`metrics[${i}].${missing} must be a number (${ds.regression ? 'the regress task reports MSE, not accuracy' : 'the accuracy of a modular task'})`);
     if (m.step <= lastStep || m.step > step) throw new Error(`metrics[${i}].step ${m.step} must increase and be ≤ the run's step ${step}`);
-    if (m.gateOpenByTensor !== null && m.gateOpenByTensor.length !== layout.tensors.length) throw new Error(`metrics[${i}].gateOpenByTensor must list ${layout.tensors.length} numbers, one per tensor`);
+    if (m.gateOpenByTensor !== null && m.gateOpenByTensor.length !== layout.tensors.length)
+      throw new Error(`metrics[${i}].gateOpenByTensor must list ${layout.tensors.length} numbers, one per tensor`);
     lastStep = m.step;
     metrics.push(m);
   });

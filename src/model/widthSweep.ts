@@ -102,7 +102,14 @@ export function widthPoints(runs: readonly WidthRun[]): WidthPoint[] {
   const widths = [...new Set(runs.map((r) => r.width))].sort((a, b) => a - b);
   return widths.map((width) => {
     const sel = runs.filter((r) => r.width === width);
-    return { width, params: sel[0].params, outputs: sel[0].outputs, test: spread(sel.map((r) => r.testError)), train: spread(sel.map((r) => r.trainError)), noise: spread(sel.map((r) => r.noiseShare)) };
+    return {
+      width,
+      params: sel[0].params,
+      outputs: sel[0].outputs,
+      test: spread(sel.map((r) => r.testError)),
+      train: spread(sel.map((r) => r.trainError)),
+      noise: spread(sel.map((r) => r.noiseShare)),
+    };
   });
 }
 

@@ -166,8 +166,7 @@ export function softmaxCE(logits: FloatArray, labels: Uint32Array, n: number, p:
     const y = labels[i];
     perExample[2 * i] = lse - logits[o + y];
     perExample[2 * i + 1] = arg === y ? 1 : 0;
-    if (dlogits)
-      for (let c = 0; c < p; c++) dlogits[o + c] = scale * (Math.exp(logits[o + c] - lse) - (c === y ? 1 : 0));
+    if (dlogits) for (let c = 0; c < p; c++) dlogits[o + c] = scale * (Math.exp(logits[o + c] - lse) - (c === y ? 1 : 0));
   }
 }
 

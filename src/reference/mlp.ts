@@ -4,21 +4,7 @@
  * engine and for finite-difference checks.
  */
 import type { ModelLayout } from '../model/layout';
-import {
-  actBackward,
-  biasAct,
-  biasGrad,
-  buildEmbedIndex,
-  embedGather,
-  embedScatter,
-  matmul,
-  MM_SQUARE,
-  MM_TRANS_A,
-  MM_TRANS_B,
-  softmaxCE,
-  squaredLoss,
-  type FloatArray,
-} from './kernels';
+import { actBackward, biasAct, biasGrad, buildEmbedIndex, embedGather, embedScatter, matmul, MM_SQUARE, MM_TRANS_A, MM_TRANS_B, softmaxCE, squaredLoss, type FloatArray } from './kernels';
 
 /**
  * What the outputs are compared with: class labels (one per example; softmax

@@ -45,7 +45,6 @@ export function newOptimState(size: number, f64 = true): OptimState {
   return { m: mk(), v: mk(), aux: mk(), s: mk() };
 }
 
-
 /** Per element: updates the state, returns (u, q, c) into the output arrays. */
 export function optimDirection(grad: FloatArray, sq: FloatArray, st: OptimState, hp: OptimParams, u: FloatArray, q: FloatArray, c: FloatArray, n: number): void {
   const bc1 = 1 - Math.pow(hp.beta1, hp.t);

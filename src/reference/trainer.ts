@@ -129,7 +129,14 @@ export class ReferenceTrainer implements Trainer {
     const perEx = new Float64Array(2 * n);
     outputLoss(logits, ds.regression?.targets ?? ds.labels, n, lay.p, 1, perEx, null);
     const sums = categorySums(perEx, ds.category, n, 3);
-    return metricsFromSums(this.step, sums, this.lastOpen, this.paramLayout.tensors.map((t) => t.size), nonFiniteCount(perEx, n, this.w, this.w.length), ds.regression !== undefined);
+    return metricsFromSums(
+      this.step,
+      sums,
+      this.lastOpen,
+      this.paramLayout.tensors.map((t) => t.size),
+      nonFiniteCount(perEx, n, this.w, this.w.length),
+      ds.regression !== undefined,
+    );
   }
 
   evaluate(): void {

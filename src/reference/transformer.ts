@@ -38,7 +38,18 @@ export function layerNorm(X: FloatArray, rows: number, d: number, g: FloatArray,
  * dX (+)= (1/σ)(ĝ − mean(ĝ) − x̂·mean(ĝ∘x̂)) with ĝ = dY∘g; dg += Σ_r dY∘x̂, db += Σ_r dY.
  * `accumulate` adds into dX (the residual stream's gradient).
  */
-export function layerNormBackward(dY: FloatArray, xhat: FloatArray, rstd: FloatArray, g: FloatArray, rows: number, d: number, dX: FloatArray, dg: FloatArray, db: FloatArray, accumulate: boolean): void {
+export function layerNormBackward(
+  dY: FloatArray,
+  xhat: FloatArray,
+  rstd: FloatArray,
+  g: FloatArray,
+  rows: number,
+  d: number,
+  dX: FloatArray,
+  dg: FloatArray,
+  db: FloatArray,
+  accumulate: boolean,
+): void {
   for (let r = 0; r < rows; r++) {
     const o = r * d;
     let m1 = 0;
@@ -69,7 +80,7 @@ export function causalAttention(Q: FloatArray, K: FloatArray, Vv: FloatArray, n:
   const scale = 1 / Math.sqrt(dh);
   for (let i = 0; i < n; i++)
     for (let h = 0; h < H; h++) {
-      const a = ((i * H + h) * SEQ) * SEQ;
+      const a = (i * H + h) * SEQ * SEQ;
       for (let t = 0; t < SEQ; t++) {
         const qo = (i * SEQ + t) * d + h * dh;
         let mx = -Infinity;
@@ -96,7 +107,19 @@ export function causalAttention(Q: FloatArray, K: FloatArray, Vv: FloatArray, n:
  * Backward of causalAttention: dA_tu = dO_t·v_u, dv_u = Σ_t A_tu dO_t,
  * ds_tu = A_tu(dA_tu − Σ_u′ A_tu′ dA_tu′), dq_t = Σ_u ds_tu k_u/√dh, dk_u = Σ_t ds_tu q_t/√dh.
  */
-export function causalAttentionBackward(dO: FloatArray, Q: FloatArray, K: FloatArray, Vv: FloatArray, A: FloatArray, n: number, H: number, dh: number, dQ: FloatArray, dK: FloatArray, dV: FloatArray): void {
+export function causalAttentionBackward(
+  dO: FloatArray,
+  Q: FloatArray,
+  K: FloatArray,
+  Vv: FloatArray,
+  A: FloatArray,
+  n: number,
+  H: number,
+  dh: number,
+  dQ: FloatArray,
+  dK: FloatArray,
+  dV: FloatArray,
+): void {
   const d = H * dh;
   const scale = 1 / Math.sqrt(dh);
   dQ.fill(0, 0, n * SEQ * d);
@@ -105,7 +128,7 @@ export function causalAttentionBackward(dO: FloatArray, Q: FloatArray, K: FloatA
   const dA = new Float64Array(SEQ);
   for (let i = 0; i < n; i++)
     for (let h = 0; h < H; h++) {
-      const a = ((i * H + h) * SEQ) * SEQ;
+      const a = (i * H + h) * SEQ * SEQ;
       for (let t = 0; t < SEQ; t++) {
         const to = (i * SEQ + t) * d + h * dh;
         let dot = 0;

@@ -125,7 +125,11 @@ function rows(src: Float32Array, idx: Uint32Array, k: number): Float64Array {
  * clean teacher targets and the noise ε separately (y_S = clean + ε up to float32
  * rounding), and over the held-out set Q (testIdx order) the clean targets.
  */
-export function splitTargets(reg: RegressionTargets, trainIdx: Uint32Array, testIdx: Uint32Array): { trainClean: Float64Array; trainNoise: Float64Array; trainTargets: Float64Array; testClean: Float64Array } {
+export function splitTargets(
+  reg: RegressionTargets,
+  trainIdx: Uint32Array,
+  testIdx: Uint32Array,
+): { trainClean: Float64Array; trainNoise: Float64Array; trainTargets: Float64Array; testClean: Float64Array } {
   return {
     trainClean: rows(reg.clean, trainIdx, reg.k),
     trainNoise: rows(reg.noise, trainIdx, reg.k),

@@ -102,7 +102,7 @@ export function transferCheck(norms: Float64Array, mu: ArrayLike<number>, channe
     muKer = Math.max(muKer, mu[j]);
   }
   if (!(ch > 0)) return { ratio: null, bound: null };
-  return { ratio: ker / ch, bound: Math.sqrt(Math.max(0, LambdaQQ) * Math.max(0, muKer) / 2) / ch };
+  return { ratio: ker / ch, bound: Math.sqrt((Math.max(0, LambdaQQ) * Math.max(0, muKer)) / 2) / ch };
 }
 
 /** G_Q x (NQ values). */

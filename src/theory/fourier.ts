@@ -152,7 +152,10 @@ export function keyFrequencies(shares: number[], factor = KEY_FACTOR, max = MAX_
 
 /** share of the power over k ≥ 1 held by the strongest `top` frequencies */
 export function topShare(shares: number[], top: number): number {
-  return [...shares].sort((a, b) => b - a).slice(0, top).reduce((a, b) => a + b, 0);
+  return [...shares]
+    .sort((a, b) => b - a)
+    .slice(0, top)
+    .reduce((a, b) => a + b, 0);
 }
 
 /**

@@ -41,7 +41,10 @@ export class DissipationGramian {
   /** λ_max(W) after the first interval since the restart (the 'fixed' channel threshold's scale) */
   firstMax = 0;
 
-  constructor(readonly N: number, readonly NQ = 0) {
+  constructor(
+    readonly N: number,
+    readonly NQ = 0,
+  ) {
     this.W = new Float64Array(N * N);
     this.P = new Float64Array(N * N);
     this.GQ = new Float64Array(NQ * N);

@@ -262,10 +262,25 @@ export class Instruments {
         return { m, targets: y as Targets, y, clean: take(reg.clean) };
       }
       const labels = Uint32Array.from({ length: m }, (_, i) => dataset.labels[idx[i]]);
-      return { m, targets: labels as Targets, y: oneHot(labels, m, p), clean: oneHot(Array.from({ length: m }, (_, i) => dataset.trueLabels[idx[i]]), m, p) };
+      return {
+        m,
+        targets: labels as Targets,
+        y: oneHot(labels, m, p),
+        clean: oneHot(
+          Array.from({ length: m }, (_, i) => dataset.trueLabels[idx[i]]),
+          m,
+          p,
+        ),
+      };
     };
     const train = setOf(dataset.trainIdx);
-    this.whole = { train: { tokens: tokensOf(dataset.trainIdx), m: train.m }, test: { tokens: tokensOf(dataset.testIdx), m: dataset.testIdx.length }, targets: train.targets, y: train.y, clean: train.clean };
+    this.whole = {
+      train: { tokens: tokensOf(dataset.trainIdx), m: train.m },
+      test: { tokens: tokensOf(dataset.testIdx), m: dataset.testIdx.length },
+      targets: train.targets,
+      y: train.y,
+      clean: train.clean,
+    };
     this.noisy = train.y.some((v, i) => v !== train.clean[i]);
     const perPoint = this.squared ? p : p - 1; // dense rows per point: centred for cross-entropy
     const maxRows = this.options.gramianMaxRows;
@@ -364,7 +379,18 @@ export class Instruments {
       fidelityWithDecay = kernelFidelity(S.logits, uNext, predictedStepChange(layout, S, omega, grad, cfg.lr, { wd: cfg.wd, w: input.state.params }));
     }
     const keffTopShare = topParameterShare(layout, input.state.params, probe.train.tokens, S.m, blocks.Keff, omega, this.view);
-    return { step: input.step, view: this.view, tau: this.options.tau, ...metrics, probeLabels: Array.from(probe.train.labels), gramian, keffTopShare, fidelity, fidelityWithDecay, timeMs: performance.now() - t0 };
+    return {
+      step: input.step,
+      view: this.view,
+      tau: this.options.tau,
+      ...metrics,
+      probeLabels: Array.from(probe.train.labels),
+      gramian,
+      keffTopShare,
+      fidelity,
+      fidelityWithDecay,
+      timeMs: performance.now() - t0,
+    };
   }
 
   /** Instrument 1 on the plain eNTK K of the train probe (K̃ for its spectrum). */
@@ -446,9 +472,7 @@ export class Instruments {
       const clean = vec(whole.clean);
       const noise = labels.map((v, i) => v - clean[i]);
       const gNoise = this.gSet.y.map((v, i) => v - this.gSet.clean[i]);
-      const gradientG = sq
-        ? SG.logits.map((u, i) => (u - this.gSet.y[i]) / nTrain)
-        : crossEntropyGradient(SG.logits, this.gSet.targets as Uint32Array, mG, p, nTrain);
+      const gradientG = sq ? SG.logits.map((u, i) => (u - this.gSet.y[i]) / nTrain) : crossEntropyGradient(SG.logits, this.gSet.targets as Uint32Array, mG, p, nTrain);
       this.origin = {
         step: input.step,
         UQ: sys.UQ.slice(),
@@ -524,7 +548,12 @@ export class Instruments {
       kernelDim,
       energy: { decayed: split(eigBar, 0, channel.decayed, true), fixed: split(eigW, 0, channel.fixed, false), kernel: split(eigBar, N - kernelDim, N, true) },
       dissipated: { gradient: tr.gradient.share, labels: tr.labels.share, clean: tr.clean?.share ?? null, noise: tr.noise?.share ?? null },
-      denseDissipated: { gradient: quadratic(origin.dense.gradient), labels: quadratic(origin.dense.labels), clean: this.noisy ? quadratic(origin.dense.clean) : null, noise: quadratic(origin.dense.noise) },
+      denseDissipated: {
+        gradient: quadratic(origin.dense.gradient),
+        labels: quadratic(origin.dense.labels),
+        clean: this.noisy ? quadratic(origin.dense.clean) : null,
+        noise: quadratic(origin.dense.noise),
+      },
       transferRatio: check.ratio,
       transferBound: check.bound,
       predicted: Array.from(predicted),

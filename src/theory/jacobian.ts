@@ -48,7 +48,7 @@ export function probeSensitivities(layout: ModelLayout, w: FloatArray, tokens: U
     if (l === layers.length - 1) {
       // Δ_head = I: row (i, c) of Δ_head W_head is just row c of W_head
       dX = new Float64Array(N * L.in);
-      for (let r = 0; r < N; r++) dX.set(W.subarray((r % p) * L.in, (r % p + 1) * L.in), r * L.in);
+      for (let r = 0; r < N; r++) dX.set(W.subarray((r % p) * L.in, ((r % p) + 1) * L.in), r * L.in);
     } else dX = matMul(D, W, N, L.out, L.in);
     if (l === 0) break;
     // Δ_{l−1} = (Δ_l W_l) ∘ act'(z_{l−1}), the activation derivative of point i on every row (i, c).

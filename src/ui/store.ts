@@ -150,7 +150,22 @@ export function applyWorkerEvent(e: WorkerEvent): void {
         adapter: e.adapter,
         kernels: e.kernels,
         gpuMissing: e.gpuMissing,
-        lanes: e.lanes.map((info, i) => ({ info, config: info.config, step: e.step, stepsPerSec: 0, batch: null, metrics: appendBounded([], e.history[i] ?? [], HISTORY_CAPS.metrics), events: [], frames: [], instrumentSkips: 0, fourier: [], masks: null, snr: null, snapshots: 0, workerPlaying: false })),
+        lanes: e.lanes.map((info, i) => ({
+          info,
+          config: info.config,
+          step: e.step,
+          stepsPerSec: 0,
+          batch: null,
+          metrics: appendBounded([], e.history[i] ?? [], HISTORY_CAPS.metrics),
+          events: [],
+          frames: [],
+          instrumentSkips: 0,
+          fourier: [],
+          masks: null,
+          snr: null,
+          snapshots: 0,
+          workerPlaying: false,
+        })),
       });
       return;
     case 'snapshot':
@@ -177,7 +192,14 @@ export function applyWorkerEvent(e: WorkerEvent): void {
           metrics: e.metrics.length > 0 ? appendBounded(old.metrics, e.metrics, HISTORY_CAPS.metrics) : old.metrics,
           frames,
           instrumentSkips: e.instrumentSkips,
-          fourier: e.fourier.length > 0 ? appendBounded(old.fourier.filter((f) => f.step < e.fourier[0].step), e.fourier, HISTORY_CAPS.frames) : old.fourier,
+          fourier:
+            e.fourier.length > 0
+              ? appendBounded(
+                  old.fourier.filter((f) => f.step < e.fourier[0].step),
+                  e.fourier,
+                  HISTORY_CAPS.frames,
+                )
+              : old.fourier,
           masks: e.masks ?? (e.config.gate === 'off' ? null : old.masks),
           snr: e.masks ? e.snr : e.config.gate.startsWith('exact') ? old.snr : null,
           snapshots: old.snapshots + 1,

@@ -36,7 +36,11 @@ const api = {
       const ctx = await browserGpuContext().catch(() => null);
       byLane.get(lane)?.blocks?.destroy();
       const dataset = makeDataset(config);
-      byLane.set(lane, { inst: new Instruments(config, dataset, layout), extras: new LaneExtras(layout, config.task, dataset), blocks: ctx ? new GpuKernelBlocks(ctx, browserShaderSources(), layout) : null });
+      byLane.set(lane, {
+        inst: new Instruments(config, dataset, layout),
+        extras: new LaneExtras(layout, config.task, dataset),
+        blocks: ctx ? new GpuKernelBlocks(ctx, browserShaderSources(), layout) : null,
+      });
     });
   },
   measure(lane: number, input: InstrumentInput): Promise<InstrumentFrame> {

@@ -240,7 +240,13 @@ export class Runner {
     this.playing = false;
     await this.start(config, cp ? loadCheckpoint(cp) : undefined, true);
     const step = cp?.step ?? 0;
-    this.post({ type: 'restored', step, config, reason: 'device-lost', message: `${reason} — rebuilt on ${this.lanes[0]?.trainer.info.adapter ?? 'a new device'} and resumed from the checkpoint at step ${step}` });
+    this.post({
+      type: 'restored',
+      step,
+      config,
+      reason: 'device-lost',
+      message: `${reason} — rebuilt on ${this.lanes[0]?.trainer.info.adapter ?? 'a new device'} and resumed from the checkpoint at step ${step}`,
+    });
     if (wasPlaying) {
       this.playing = true;
       this.postAll();
@@ -309,7 +315,17 @@ export class Runner {
     }
     this.lanes = lanes;
     const t = lanes[0].trainer;
-    this.post({ type: 'ready', backend: t.info.backend, adapter: t.info.adapter, kernels: t.info.kernels ?? null, gpuMissing, lanes: lanes.map((l) => l.info()), step: t.step, history: lanes.map((l) => l.metrics), resources: { ...gpuResources } });
+    this.post({
+      type: 'ready',
+      backend: t.info.backend,
+      adapter: t.info.adapter,
+      kernels: t.info.kernels ?? null,
+      gpuMissing,
+      lanes: lanes.map((l) => l.info()),
+      step: t.step,
+      history: lanes.map((l) => l.metrics),
+      resources: { ...gpuResources },
+    });
     // the step-0 point of the curves; the first measurement (the instruments' K₀) starts here
     if (t.step === 0) lanes.forEach((l) => l.trainer.evaluate());
     for (const l of lanes) await this.begin(l, gen);

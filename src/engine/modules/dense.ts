@@ -15,7 +15,11 @@ import { tensorSlice, type GradBuffers, type LayerModule, type ModuleSpec } from
 
 export const ACT_CODE = { relu: 0, gelu: 1, quadratic: 2 } as const;
 
-export const DenseSpec = { name: 'dense', kernels: ['matmul', 'matmulDual', 'biasAct', 'addBias', 'actBackward', 'biasGrad'], twins: ['src/reference/kernels.ts#matmul', 'src/reference/kernels.ts#biasAct', 'src/reference/kernels.ts#actBackward', 'src/reference/kernels.ts#biasGrad'] } as const satisfies ModuleSpec;
+export const DenseSpec = {
+  name: 'dense',
+  kernels: ['matmul', 'matmulDual', 'biasAct', 'addBias', 'actBackward', 'biasGrad'],
+  twins: ['src/reference/kernels.ts#matmul', 'src/reference/kernels.ts#biasAct', 'src/reference/kernels.ts#actBackward', 'src/reference/kernels.ts#biasGrad'],
+} as const satisfies ModuleSpec;
 
 export class Dense implements LayerModule {
   readonly name: string;

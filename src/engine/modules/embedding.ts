@@ -9,7 +9,11 @@ import { buildEmbedIndex, type EmbedIndex } from '../../model/rules';
 import { whole, write, type Dispatch, type GpuArena } from '../arena';
 import { tensorSlice, type GradBuffers, type LayerModule, type ModuleSpec } from './module';
 
-export const PairEmbeddingSpec = { name: 'pair embedding', kernels: ['gather', 'scatter'], twins: ['src/reference/kernels.ts#embedGather', 'src/reference/kernels.ts#embedScatter'] } as const satisfies ModuleSpec;
+export const PairEmbeddingSpec = {
+  name: 'pair embedding',
+  kernels: ['gather', 'scatter'],
+  twins: ['src/reference/kernels.ts#embedGather', 'src/reference/kernels.ts#embedScatter'],
+} as const satisfies ModuleSpec;
 
 export class PairEmbedding implements LayerModule {
   readonly name = PairEmbeddingSpec.name;
@@ -47,7 +51,14 @@ export class PairEmbedding implements LayerModule {
     const { arena, p, d, b } = this;
     return arena.bind(
       'scatter',
-      { G1: arena.u32Slot([b, d, p, withSq ? 1 : 0]), dX: whole(dX), rowStart: whole(this.rowStart), entries: whole(this.entries), dE: tensorSlice(g.grad, this.table), SQ: tensorSlice(g.sq, this.table) },
+      {
+        G1: arena.u32Slot([b, d, p, withSq ? 1 : 0]),
+        dX: whole(dX),
+        rowStart: whole(this.rowStart),
+        entries: whole(this.entries),
+        dE: tensorSlice(g.grad, this.table),
+        SQ: tensorSlice(g.sq, this.table),
+      },
       Math.ceil((p * d) / 256),
     );
   }

@@ -9,4 +9,17 @@ import type { ModuleSpec } from './module';
 import { OptimizerSpec } from './optimizer';
 import { CausalAttentionSpec, FeedForwardSpec, LayerNormSpec, SequenceEmbeddingSpec } from './transformer';
 
-export const MODULE_SPECS: readonly ModuleSpec[] = [MatmulSpec, PairEmbeddingSpec, DenseSpec, SoftmaxCrossEntropySpec, SquaredLossSpec, OptimizerSpec, CategoryMetricsSpec, ProbeKernelSpec, SequenceEmbeddingSpec, LayerNormSpec, CausalAttentionSpec, FeedForwardSpec];
+export const MODULE_SPECS: readonly ModuleSpec[] = [
+  MatmulSpec,
+  PairEmbeddingSpec,
+  DenseSpec,
+  SoftmaxCrossEntropySpec,
+  SquaredLossSpec,
+  OptimizerSpec,
+  CategoryMetricsSpec,
+  ProbeKernelSpec,
+  SequenceEmbeddingSpec,
+  LayerNormSpec,
+  CausalAttentionSpec,
+  FeedForwardSpec,
+];

@@ -13,7 +13,11 @@ export const OPT_CODE = { sgd: 0, adamw: 1, cautious: 2, grokfast: 3 } as const;
 export const GATE_CODE = { off: 0, 'exact-hard': 1, 'exact-soft': 2, stream: 3, 'stream-hard': 4 } as const;
 const LANES = 64;
 
-export const OptimizerSpec = { name: 'optimizer and gate', kernels: ['optDirection', 'maskPartial', 'maskFinish', 'optApply'], twins: ['src/reference/optimizer.ts#optimDirection', 'src/reference/optimizer.ts#tensorMaskSums', 'src/reference/optimizer.ts#optimApply'] } as const satisfies ModuleSpec;
+export const OptimizerSpec = {
+  name: 'optimizer and gate',
+  kernels: ['optDirection', 'maskPartial', 'maskFinish', 'optApply'],
+  twins: ['src/reference/optimizer.ts#optimDirection', 'src/reference/optimizer.ts#tensorMaskSums', 'src/reference/optimizer.ts#optimApply'],
+} as const satisfies ModuleSpec;
 
 export class Optimizer implements LayerModule {
   readonly name = OptimizerSpec.name;
@@ -61,7 +65,23 @@ export class Optimizer implements LayerModule {
     const u = new Uint32Array(arena.uniformData, this.slotOffset, 16);
     const f = new Float32Array(arena.uniformData, this.slotOffset, 16);
     u.set([this.P, OPT_CODE[hp.opt], GATE_CODE[hp.gate], this.T]);
-    f.set([hp.lr, hp.wd, hp.beta1, hp.beta2, hp.eps, hp.momentum, hp.softness, hp.b, 1 - Math.pow(hp.beta1, hp.t), 1 - Math.pow(hp.beta2, hp.t), 1 - Math.pow(STREAM_RHO, Math.max(hp.tStream, 1)), hp.streamAlpha], 4);
+    f.set(
+      [
+        hp.lr,
+        hp.wd,
+        hp.beta1,
+        hp.beta2,
+        hp.eps,
+        hp.momentum,
+        hp.softness,
+        hp.b,
+        1 - Math.pow(hp.beta1, hp.t),
+        1 - Math.pow(hp.beta2, hp.t),
+        1 - Math.pow(STREAM_RHO, Math.max(hp.tStream, 1)),
+        hp.streamAlpha,
+      ],
+      4,
+    );
     arena.flushSlot(this.slotOffset, 64);
   }
 }

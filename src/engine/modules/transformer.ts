@@ -48,7 +48,13 @@ type Ctx = { arena: GpuArena; g: GradBuffers; b: number };
 /** dW of a bias-free map used at every position: plain (matmul over rows) or with per-example Σg² (cross terms). */
 function weightGrad(c: Ctx, W: TensorInfo, out: number, inp: number, dY: GPUBuffer, X: GPUBuffer, withSq: boolean): Dispatch {
   const { arena, g, b } = c;
-  if (withSq) return arena.bind('seqWeightGrad', { WG: arena.u32Slot([out, inp, b, SEQ]), dYw: whole(dY), Xw: whole(X), Gw: tensorSlice(g.grad, W), SQw: tensorSlice(g.sq, W) }, Math.ceil(inp / 8), Math.ceil(out / 8));
+  if (withSq)
+    return arena.bind(
+      'seqWeightGrad',
+      { WG: arena.u32Slot([out, inp, b, SEQ]), dYw: whole(dY), Xw: whole(X), Gw: tensorSlice(g.grad, W), SQw: tensorSlice(g.sq, W) },
+      Math.ceil(inp / 8),
+      Math.ceil(out / 8),
+    );
   return matmul(arena, out, inp, SEQ * b, MM_TRANS_A, whole(dY), whole(X), tensorSlice(g.grad, W));
 }
 
@@ -79,7 +85,15 @@ class LayerNormModule implements LayerModule {
     const { arena, g } = this.c;
     return arena.bind(
       'layerNorm',
-      { LN: arena.u32Slot([rows, this.d, this.stride, 0]), Xln: whole(X), gLn: tensorSlice(g.params, this.gain), bLn: tensorSlice(g.params, this.shift), Yln: whole(Y), XH: whole(this.xhat), RS: whole(this.rstd) },
+      {
+        LN: arena.u32Slot([rows, this.d, this.stride, 0]),
+        Xln: whole(X),
+        gLn: tensorSlice(g.params, this.gain),
+        bLn: tensorSlice(g.params, this.shift),
+        Yln: whole(Y),
+        XH: whole(this.xhat),
+        RS: whole(this.rstd),
+      },
       Math.ceil(rows / 64),
     );
   }
@@ -91,12 +105,27 @@ class LayerNormModule implements LayerModule {
     return [
       arena.bind(
         'lnParamGrad',
-        { LP: arena.u32Slot([b, this.d, positions, withSq ? 1 : 0]), dYp: whole(dY), XHp: whole(this.xhat), Gg: tensorSlice(g.grad, this.gain), Gb: tensorSlice(g.grad, this.shift), SQg: tensorSlice(g.sq, this.gain), SQb: tensorSlice(g.sq, this.shift) },
+        {
+          LP: arena.u32Slot([b, this.d, positions, withSq ? 1 : 0]),
+          dYp: whole(dY),
+          XHp: whole(this.xhat),
+          Gg: tensorSlice(g.grad, this.gain),
+          Gb: tensorSlice(g.grad, this.shift),
+          SQg: tensorSlice(g.sq, this.gain),
+          SQb: tensorSlice(g.sq, this.shift),
+        },
         Math.ceil(this.d / 64),
       ),
       arena.bind(
         'layerNormBack',
-        { LB: arena.u32Slot([rows, this.d, this.stride, this.stride === 1 ? 1 : 0]), dYb: whole(dY), XHb: whole(this.xhat), RSb: whole(this.rstd), gB: tensorSlice(g.params, this.gain), dXb: whole(dX) },
+        {
+          LB: arena.u32Slot([rows, this.d, this.stride, this.stride === 1 ? 1 : 0]),
+          dYb: whole(dY),
+          XHb: whole(this.xhat),
+          RSb: whole(this.rstd),
+          gB: tensorSlice(g.params, this.gain),
+          dXb: whole(dX),
+        },
         Math.ceil(rows / 64),
       ),
     ];
@@ -165,7 +194,11 @@ class Block {
       matmul(arena, rows, d, d, MM_TRANS_B, whole(this.h1), W(B.q), whole(this.Q)),
       matmul(arena, rows, d, d, MM_TRANS_B, whole(this.h1), W(B.k), whole(this.K)),
       matmul(arena, rows, d, d, MM_TRANS_B, whole(this.h1), W(B.v), whole(this.V)),
-      arena.bind('attention', { AT: arena.u32Slot([rows / SEQ, H, dh, SEQ]), Qa: whole(this.Q), Ka: whole(this.K), Va: whole(this.V), Aa: whole(this.A), Oa: whole(this.O) }, Math.ceil(((rows / SEQ) * H * SEQ) / 64)),
+      arena.bind(
+        'attention',
+        { AT: arena.u32Slot([rows / SEQ, H, dh, SEQ]), Qa: whole(this.Q), Ka: whole(this.K), Va: whole(this.V), Aa: whole(this.A), Oa: whole(this.O) },
+        Math.ceil(((rows / SEQ) * H * SEQ) / 64),
+      ),
       matmul(arena, rows, d, d, MM_TRANS_B | MM_ACCUMULATE, whole(this.O), W(B.o), whole(x)), // x += O·attn
       this.ln2.forward(rows, x, this.h2),
       matmul(arena, rows, F, d, MM_TRANS_B, whole(this.h2), W(B.fc1), whole(this.U)),
@@ -241,7 +274,15 @@ export class TransformerNetwork implements GpuNetwork {
     this.z = arena.f32(R * d, 'LN_f(x₃)');
     this.logits = arena.f32(R * p, 'logits');
     const br = SEQ * b;
-    this.s = { dx: arena.f32(br * d, 'dx'), dh: arena.f32(br * d, 'dh'), dO: arena.f32(br * d, 'dO'), dQ: arena.f32(br * d, 'dQ'), dK: arena.f32(br * d, 'dK'), dV: arena.f32(br * d, 'dV'), dR: arena.f32(br * F, 'dR') };
+    this.s = {
+      dx: arena.f32(br * d, 'dx'),
+      dh: arena.f32(br * d, 'dh'),
+      dO: arena.f32(br * d, 'dO'),
+      dQ: arena.f32(br * d, 'dQ'),
+      dK: arena.f32(br * d, 'dK'),
+      dV: arena.f32(br * d, 'dV'),
+      dR: arena.f32(br * F, 'dR'),
+    };
     this.dz = arena.f32(b * d, 'dz');
     this.rowStart = arena.buffer(4 * (V + 1), 'token rowStart');
     this.entries = arena.buffer(4 * SEQ * b, 'token entries');
@@ -264,7 +305,11 @@ export class TransformerNetwork implements GpuNetwork {
     const { d, p } = this.lay;
     const rows = SEQ * examples;
     return [
-      arena.bind('seqGather', { SG: arena.u32Slot([rows, d, SEQ, 0]), tokE: tensorSlice(g.params, this.lay.tokEmbed), posE: tensorSlice(g.params, this.lay.posEmbed), tokS: whole(tokens), Xs: whole(this.x) }, Math.ceil((rows * d) / 256)),
+      arena.bind(
+        'seqGather',
+        { SG: arena.u32Slot([rows, d, SEQ, 0]), tokE: tensorSlice(g.params, this.lay.tokEmbed), posE: tensorSlice(g.params, this.lay.posEmbed), tokS: whole(tokens), Xs: whole(this.x) },
+        Math.ceil((rows * d) / 256),
+      ),
       ...this.blocks.flatMap((B) => B.forward(rows, this.x)),
       this.lnF.forward(examples, this.x, this.z),
       matmul(arena, examples, p, d, MM_TRANS_B, whole(this.z), tensorSlice(g.params, this.lay.unembed), whole(this.logits)),
@@ -287,11 +332,22 @@ export class TransformerNetwork implements GpuNetwork {
     list.push(
       arena.bind(
         'tokScatter',
-        { TS: arena.u32Slot([V, d, SEQ, withSq ? 1 : 0]), dXt: whole(this.s.dx), rowStartT: whole(this.rowStart), entriesT: whole(this.entries), dEt: tensorSlice(g.grad, this.lay.tokEmbed), SQt: tensorSlice(g.sq, this.lay.tokEmbed) },
+        {
+          TS: arena.u32Slot([V, d, SEQ, withSq ? 1 : 0]),
+          dXt: whole(this.s.dx),
+          rowStartT: whole(this.rowStart),
+          entriesT: whole(this.entries),
+          dEt: tensorSlice(g.grad, this.lay.tokEmbed),
+          SQt: tensorSlice(g.sq, this.lay.tokEmbed),
+        },
         Math.ceil((V * d) / 256),
       ),
       // pos_embed[t] gets example i's dx_it alone: the bias gradient of dx seen as b × (4d)
-      arena.bind('biasGrad', { S2: arena.u32Slot([b, SEQ * d, 0, withSq ? 1 : 0]), dZ: whole(this.s.dx), G: tensorSlice(g.grad, this.lay.posEmbed), SQ: tensorSlice(g.sq, this.lay.posEmbed) }, Math.ceil((SEQ * d) / 64)),
+      arena.bind(
+        'biasGrad',
+        { S2: arena.u32Slot([b, SEQ * d, 0, withSq ? 1 : 0]), dZ: whole(this.s.dx), G: tensorSlice(g.grad, this.lay.posEmbed), SQ: tensorSlice(g.sq, this.lay.posEmbed) },
+        Math.ceil((SEQ * d) / 64),
+      ),
     );
     return list;
   }

@@ -34,8 +34,16 @@ function SpectrumBarsChart({ values, threshold, label }: { values: number[]; thr
       const h = height - m.top - m.bottom;
       const pos = values.map((v) => Math.max(v, 1e-300));
       const lo = Math.min(threshold / 100, d3.min(pos) ?? 1e-12);
-      const y = d3.scaleLog().domain([Math.max(lo, (d3.max(pos) ?? 1) * 1e-12), Math.max(d3.max(pos) ?? 1, lo * 10)]).range([h, 0]).clamp(true);
-      const x = d3.scaleBand<number>().domain(values.map((_, i) => i)).range([0, w]).padding(0.15);
+      const y = d3
+        .scaleLog()
+        .domain([Math.max(lo, (d3.max(pos) ?? 1) * 1e-12), Math.max(d3.max(pos) ?? 1, lo * 10)])
+        .range([h, 0])
+        .clamp(true);
+      const x = d3
+        .scaleBand<number>()
+        .domain(values.map((_, i) => i))
+        .range([0, w])
+        .padding(0.15);
       const g = svg.append('g').attr('transform', `translate(${m.left},${m.top})`).attr('font-size', t.font);
       g.append('g')
         .selectAll('rect')
@@ -46,7 +54,14 @@ function SpectrumBarsChart({ values, threshold, label }: { values: number[]; thr
         .attr('y', (v) => y(v))
         .attr('height', (v) => h - y(v))
         .attr('fill', (v) => (v > threshold ? t.channel : t.reservoir));
-      g.append('g').call(d3.axisLeft(y).tickValues(logTicks(y.domain() as [number, number], Math.max(2, Math.floor(h / 28)))).tickFormat((v) => powerOfTen(Number(v)))).call((a) => a.selectAll('text').attr('font-size', t.font));
+      g.append('g')
+        .call(
+          d3
+            .axisLeft(y)
+            .tickValues(logTicks(y.domain() as [number, number], Math.max(2, Math.floor(h / 28))))
+            .tickFormat((v) => powerOfTen(Number(v))),
+        )
+        .call((a) => a.selectAll('text').attr('font-size', t.font));
       g.append('line').attr('x1', 0).attr('x2', w).attr('y1', h).attr('y2', h).attr('stroke', t.muted);
       g.selectAll('.domain, .tick line').attr('stroke', t.muted);
       g.append('line').attr('x1', 0).attr('x2', w).attr('y1', y(threshold)).attr('y2', y(threshold)).attr('stroke', t.ink).attr('stroke-dasharray', '6 3').attr('stroke-width', 1.5);
@@ -60,8 +75,17 @@ function SpectrumBarsChart({ values, threshold, label }: { values: number[]; thr
         .attr('paint-order', 'stroke')
         .attr('font-weight', 600)
         .text('τ·λ_max');
-      g.append('text').attr('x', w / 2).attr('y', h + m.bottom - 6).attr('text-anchor', 'middle').attr('fill', t.muted).text(label);
-      g.append('text').attr('transform', `translate(${-m.left + t.font + 1},${h / 2}) rotate(-90)`).attr('text-anchor', 'middle').attr('fill', t.muted).text('eigenvalue of W (log)');
+      g.append('text')
+        .attr('x', w / 2)
+        .attr('y', h + m.bottom - 6)
+        .attr('text-anchor', 'middle')
+        .attr('fill', t.muted)
+        .text(label);
+      g.append('text')
+        .attr('transform', `translate(${-m.left + t.font + 1},${h / 2}) rotate(-90)`)
+        .attr('text-anchor', 'middle')
+        .attr('fill', t.muted)
+        .text('eigenvalue of W (log)');
     },
     [values, threshold, label],
   );
@@ -89,28 +113,61 @@ function SplitBarsChart({ rows }: { rows: SplitRow[] }) {
       const m = { top: t.font + 10, right: t.font * 3.2, bottom: t.font + 12, left: labelW };
       const w = width - m.left - m.right;
       const h = height - m.top - m.bottom;
-      const y = d3.scaleBand<string>().domain(rows.map((r) => r.label)).range([0, h]).padding(0.25);
+      const y = d3
+        .scaleBand<string>()
+        .domain(rows.map((r) => r.label))
+        .range([0, h])
+        .padding(0.25);
       const x = d3.scaleLinear().domain([0, 1]).range([0, w]);
       const g = svg.append('g').attr('transform', `translate(${m.left},${m.top})`).attr('font-size', t.font).attr('fill', t.ink);
       // legend
       const lg = svg.append('g').attr('transform', `translate(${m.left},${t.font})`).attr('font-size', t.font);
       lg.append('rect').attr('width', 10).attr('height', 10).attr('y', -9).attr('fill', t.channel);
       lg.append('text').attr('x', 14).attr('fill', t.ink).text('signal channel');
-      lg.append('rect').attr('x', 130 + (presenter ? 40 : 0)).attr('width', 10).attr('height', 10).attr('y', -9).attr('fill', t.reservoir);
-      lg.append('text').attr('x', 144 + (presenter ? 40 : 0)).attr('fill', t.ink).text('reservoir');
+      lg.append('rect')
+        .attr('x', 130 + (presenter ? 40 : 0))
+        .attr('width', 10)
+        .attr('height', 10)
+        .attr('y', -9)
+        .attr('fill', t.reservoir);
+      lg.append('text')
+        .attr('x', 144 + (presenter ? 40 : 0))
+        .attr('fill', t.ink)
+        .text('reservoir');
       for (const r of rows) {
         const yy = y(r.label) ?? 0;
-        g.append('text').attr('x', -8).attr('y', yy + y.bandwidth() / 2 + t.font / 3).attr('text-anchor', 'end').attr('fill', t.ink).text(r.label);
+        g.append('text')
+          .attr('x', -8)
+          .attr('y', yy + y.bandwidth() / 2 + t.font / 3)
+          .attr('text-anchor', 'end')
+          .attr('fill', t.ink)
+          .text(r.label);
         if (r.channel === null) {
-          g.append('text').attr('x', 4).attr('y', yy + y.bandwidth() / 2 + t.font / 3).attr('fill', t.muted).text(r.note ?? 'n/a for this run');
+          g.append('text')
+            .attr('x', 4)
+            .attr('y', yy + y.bandwidth() / 2 + t.font / 3)
+            .attr('fill', t.muted)
+            .text(r.note ?? 'n/a for this run');
           continue;
         }
         const c = Math.max(0, Math.min(1, r.channel));
         g.append('rect').attr('x', 0).attr('y', yy).attr('width', x(c)).attr('height', y.bandwidth()).attr('fill', t.channel);
-        g.append('rect').attr('x', x(c)).attr('y', yy).attr('width', w - x(c)).attr('height', y.bandwidth()).attr('fill', t.reservoir);
-        g.append('text').attr('x', w + 4).attr('y', yy + y.bandwidth() / 2 + t.font / 3).attr('fill', t.ink).text(`${(100 * c).toFixed(c < 0.1 ? 1 : 0)}%`);
+        g.append('rect')
+          .attr('x', x(c))
+          .attr('y', yy)
+          .attr('width', w - x(c))
+          .attr('height', y.bandwidth())
+          .attr('fill', t.reservoir);
+        g.append('text')
+          .attr('x', w + 4)
+          .attr('y', yy + y.bandwidth() / 2 + t.font / 3)
+          .attr('fill', t.ink)
+          .text(`${(100 * c).toFixed(c < 0.1 ? 1 : 0)}%`);
       }
-      g.append('g').attr('transform', `translate(0,${h})`).call(d3.axisBottom(x).ticks(4, '.0%')).call((a) => a.selectAll('text').attr('font-size', t.font));
+      g.append('g')
+        .attr('transform', `translate(0,${h})`)
+        .call(d3.axisBottom(x).ticks(4, '.0%'))
+        .call((a) => a.selectAll('text').attr('font-size', t.font));
       g.selectAll('.domain, .tick line').attr('stroke', t.muted);
     },
     [rows],
@@ -148,8 +205,17 @@ function ScatterChart({ xs, ys, xLabel, yLabel }: { xs: number[]; ys: number[]; 
       g.append('g').attr('transform', `translate(0,${h})`).call(d3.axisBottom(x).ticks(4));
       g.append('g').call(d3.axisLeft(y).ticks(4));
       g.selectAll('.domain, .tick line').attr('stroke', t.muted);
-      g.append('text').attr('x', w / 2).attr('y', h + m.bottom - 4).attr('text-anchor', 'middle').attr('fill', t.muted).text(xLabel);
-      g.append('text').attr('transform', `translate(${-m.left + t.font + 1},${h / 2}) rotate(-90)`).attr('text-anchor', 'middle').attr('fill', t.muted).text(yLabel);
+      g.append('text')
+        .attr('x', w / 2)
+        .attr('y', h + m.bottom - 4)
+        .attr('text-anchor', 'middle')
+        .attr('fill', t.muted)
+        .text(xLabel);
+      g.append('text')
+        .attr('transform', `translate(${-m.left + t.font + 1},${h / 2}) rotate(-90)`)
+        .attr('text-anchor', 'middle')
+        .attr('fill', t.muted)
+        .text(yLabel);
     },
     [xs, ys, xLabel, yLabel],
   );

@@ -85,9 +85,17 @@ function LineChartChart(p: LineChartProps) {
     const g = svg.append('g').attr('transform', `translate(${m.left},${m.top})`).attr('font-size', t.font).attr('fill', t.ink);
     const xAxis = d3.axisBottom(x).ticks(Math.max(2, Math.floor(w / 80)), '~s');
     const yTicks = p.yLog ? logTicks(y.domain() as [number, number], Math.max(2, Math.floor(h / 28))) : y.ticks(Math.max(2, Math.floor(h / 40)));
-    const yAxis = d3.axisLeft(y).tickValues(yTicks).tickFormat((v) => (p.yLog ? powerOfTen(Number(v)) : d3.format('~g')(Number(v))));
-    g.append('g').attr('transform', `translate(0,${h})`).call(xAxis).call((a) => a.selectAll('text').attr('font-size', t.font));
-    g.append('g').call(yAxis).call((a) => a.selectAll('text').attr('font-size', t.font));
+    const yAxis = d3
+      .axisLeft(y)
+      .tickValues(yTicks)
+      .tickFormat((v) => (p.yLog ? powerOfTen(Number(v)) : d3.format('~g')(Number(v))));
+    g.append('g')
+      .attr('transform', `translate(0,${h})`)
+      .call(xAxis)
+      .call((a) => a.selectAll('text').attr('font-size', t.font));
+    g.append('g')
+      .call(yAxis)
+      .call((a) => a.selectAll('text').attr('font-size', t.font));
     g.selectAll('.domain, .tick line').attr('stroke', t.muted);
     g.append('g')
       .attr('stroke', t.grid)
@@ -98,8 +106,17 @@ function LineChartChart(p: LineChartProps) {
       .attr('x2', w)
       .attr('y1', (d) => y(d))
       .attr('y2', (d) => y(d));
-    g.append('text').attr('x', w / 2).attr('y', h + m.bottom - 4).attr('text-anchor', 'middle').attr('fill', t.muted).text(p.xLabel);
-    g.append('text').attr('transform', `translate(${-m.left + t.font + 1},${h / 2}) rotate(-90)`).attr('text-anchor', 'middle').attr('fill', t.muted).text(p.yLabel);
+    g.append('text')
+      .attr('x', w / 2)
+      .attr('y', h + m.bottom - 4)
+      .attr('text-anchor', 'middle')
+      .attr('fill', t.muted)
+      .text(p.xLabel);
+    g.append('text')
+      .attr('transform', `translate(${-m.left + t.font + 1},${h / 2}) rotate(-90)`)
+      .attr('text-anchor', 'middle')
+      .attr('fill', t.muted)
+      .text(p.yLabel);
 
     const clip = `clip-${Math.random().toString(36).slice(2)}`;
     svg.append('defs').append('clipPath').attr('id', clip).append('rect').attr('width', w).attr('height', h);
@@ -107,7 +124,12 @@ function LineChartChart(p: LineChartProps) {
     for (const hl of p.hLines ?? []) {
       if (!(hl.y >= yd[0] && hl.y <= yd[1])) continue;
       plot.append('line').attr('x1', 0).attr('x2', w).attr('y1', y(hl.y)).attr('y2', y(hl.y)).attr('stroke', hl.color).attr('stroke-dasharray', '6 3').attr('stroke-width', t.stroke);
-      g.append('text').attr('x', w - 2).attr('y', y(hl.y) - 3).attr('text-anchor', 'end').attr('fill', hl.color).text(hl.label);
+      g.append('text')
+        .attr('x', w - 2)
+        .attr('y', y(hl.y) - 3)
+        .attr('text-anchor', 'end')
+        .attr('fill', hl.color)
+        .text(hl.label);
     }
     const line = d3
       .line<[number, number]>()
@@ -125,26 +147,57 @@ function LineChartChart(p: LineChartProps) {
         .attr('stroke-linejoin', 'round');
       // a series with one point so far still shows where it is
       const pts = s.points.filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b) && (!p.yLog || b > 0) && (!p.xLog || a >= 1));
-      if (pts.length === 1) plot.append('circle').attr('cx', x(pts[0][0])).attr('cy', y(pts[0][1])).attr('r', t.stroke + 2).attr('fill', s.color);
+      if (pts.length === 1)
+        plot
+          .append('circle')
+          .attr('cx', x(pts[0][0]))
+          .attr('cy', y(pts[0][1]))
+          .attr('r', t.stroke + 2)
+          .attr('fill', s.color);
     }
     for (const v of p.vMarkers ?? []) {
       if (p.xLog && v.x < 1) continue;
       const vx = x(v.x);
       plot.append('line').attr('x1', vx).attr('x2', vx).attr('y1', 0).attr('y2', h).attr('stroke', v.color).attr('stroke-dasharray', '3 3').attr('stroke-width', 1.5);
-      g.append('text').attr('x', vx + 3).attr('y', t.font).attr('fill', v.color).text(v.label);
+      g.append('text')
+        .attr('x', vx + 3)
+        .attr('y', t.font)
+        .attr('fill', v.color)
+        .text(v.label);
     }
     for (const pt of p.points ?? []) {
       if (p.xLog && pt.x < 1) continue;
       const px = x(pt.x);
       const py = y(pt.y);
-      plot.append('path').attr('d', d3.symbol(d3.symbolDiamond, presenter ? 160 : 70)()).attr('transform', `translate(${px},${py})`).attr('fill', pt.color).attr('stroke', t.bg);
-      g.append('text').attr('x', px < 80 ? px + 8 : Math.min(px, w - 4)).attr('y', py + t.font + 8).attr('text-anchor', px > w - 80 ? 'end' : px < 80 ? 'start' : 'middle').attr('fill', pt.color).attr('font-weight', 600).text(pt.label);
+      plot
+        .append('path')
+        .attr('d', d3.symbol(d3.symbolDiamond, presenter ? 160 : 70)())
+        .attr('transform', `translate(${px},${py})`)
+        .attr('fill', pt.color)
+        .attr('stroke', t.bg);
+      g.append('text')
+        .attr('x', px < 80 ? px + 8 : Math.min(px, w - 4))
+        .attr('y', py + t.font + 8)
+        .attr('text-anchor', px > w - 80 ? 'end' : px < 80 ? 'start' : 'middle')
+        .attr('fill', pt.color)
+        .attr('font-weight', 600)
+        .text(pt.label);
     }
     if (legendRows.length > 0) {
-      const lg = svg.append('g').attr('transform', `translate(${m.left},${t.font + 2})`).attr('font-size', t.font);
+      const lg = svg
+        .append('g')
+        .attr('transform', `translate(${m.left},${t.font + 2})`)
+        .attr('font-size', t.font);
       legendRows.forEach((s, i) => {
         const r = lg.append('g').attr('transform', `translate(${(i % cols) * colW},${Math.floor(i / cols) * (t.font + 5)})`);
-        r.append('line').attr('x1', 0).attr('x2', 18).attr('y1', -t.font / 3).attr('y2', -t.font / 3).attr('stroke', s.color).attr('stroke-width', t.stroke + 0.5).attr('stroke-dasharray', s.dash ?? null);
+        r.append('line')
+          .attr('x1', 0)
+          .attr('x2', 18)
+          .attr('y1', -t.font / 3)
+          .attr('y2', -t.font / 3)
+          .attr('stroke', s.color)
+          .attr('stroke-width', t.stroke + 0.5)
+          .attr('stroke-dasharray', s.dash ?? null);
         r.append('text').attr('x', 22).attr('y', 0).attr('fill', t.ink).text(s.label);
       });
     }
@@ -165,7 +218,10 @@ export function powerOfTen(v: number): string {
   const e = Math.round(k);
   if (e === 0) return '1';
   if (e === 1) return '10';
-  const digits = String(Math.abs(e)).split('').map((c) => SUPERSCRIPT[Number(c)]).join('');
+  const digits = String(Math.abs(e))
+    .split('')
+    .map((c) => SUPERSCRIPT[Number(c)])
+    .join('');
   return `10${e < 0 ? '⁻' : ''}${digits}`;
 }
 
@@ -173,7 +229,12 @@ export function powerOfTen(v: number): string {
 export function logTicks([lo, hi]: [number, number], max: number): number[] {
   const a = Math.ceil(Math.log10(lo) - 1e-9);
   const b = Math.floor(Math.log10(hi) + 1e-9);
-  if (b - a + 1 < 2) return d3.scaleLog().domain([lo, hi]).ticks(3).filter((v) => [1, 2, 5].includes(Math.round(v / 10 ** Math.floor(Math.log10(v)))));
+  if (b - a + 1 < 2)
+    return d3
+      .scaleLog()
+      .domain([lo, hi])
+      .ticks(3)
+      .filter((v) => [1, 2, 5].includes(Math.round(v / 10 ** Math.floor(Math.log10(v)))));
   const stride = Math.max(1, Math.ceil((b - a + 1) / max));
   const out: number[] = [];
   for (let e = a; e <= b; e += stride) out.push(10 ** e);

@@ -44,9 +44,7 @@ export function Panel({ title, caption, formula, tex, children, className, testi
       </header>
       <p className="caption">{caption}</p>
       {open && <Formula tex={tex} text={formula} id={formulaId} />}
-      <div className="panel-body">
-        {children}
-      </div>
+      <div className="panel-body">{children}</div>
     </section>
   );
 }

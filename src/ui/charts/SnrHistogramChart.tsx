@@ -28,17 +28,26 @@ function SnrHistogramView({ hist }: { hist: SnrHistogram }) {
       {width > 20 && (
         <svg className="chart" width={width} height={height} role="img" aria-label="signal-to-noise histogram">
           {hist.counts.map((c, i) => (
-            <rect key={i} x={x(hist.edges[i]) + 0.5} width={Math.max(1, x(hist.edges[i + 1]) - x(hist.edges[i]) - 1)} y={y(c)} height={m.top + h - y(c)} fill={hist.edges[i] >= 0 ? t.channel : t.reservoir} />
+            <rect
+              key={i}
+              x={x(hist.edges[i]) + 0.5}
+              width={Math.max(1, x(hist.edges[i + 1]) - x(hist.edges[i]) - 1)}
+              y={y(c)}
+              height={m.top + h - y(c)}
+              fill={hist.edges[i] >= 0 ? t.channel : t.reservoir}
+            />
           ))}
           <line x1={x(0)} x2={x(0)} y1={m.top} y2={m.top + h} stroke={t.ink} strokeDasharray="4 3" />
           <text x={x(0) + 4} y={m.top + t.font} fontSize={t.font} fill={t.ink}>
             gate threshold: {total > 0 ? `${((100 * open) / total).toFixed(0)}% above` : ''}
           </text>
-          {[-4, -2, 0, 2, 4].filter((v) => v >= lo && v <= hi).map((v) => (
-            <text key={v} x={x(v)} y={m.top + h + t.font + 4} fontSize={t.font} fill={t.ink} textAnchor="middle">
-              {v === 0 ? '1' : `1e${v}`}
-            </text>
-          ))}
+          {[-4, -2, 0, 2, 4]
+            .filter((v) => v >= lo && v <= hi)
+            .map((v) => (
+              <text key={v} x={x(v)} y={m.top + h + t.font + 4} fontSize={t.font} fill={t.ink} textAnchor="middle">
+                {v === 0 ? '1' : `1e${v}`}
+              </text>
+            ))}
           <text x={m.left + w / 2} y={height - 6} fontSize={t.font} fill={t.ink} textAnchor="middle">
             μ² / (σ²/(b−1)) per parameter (log scale)
           </text>

@@ -76,7 +76,12 @@ function Surface3DChart({ m, data, maxGrid = 48 }: Surface3DProps) {
       for (let j = 0; j <= n; j++) {
         let s = 0;
         let k = 0;
-        for (const [a, b] of [[i - 1, j - 1], [i - 1, j], [i, j - 1], [i, j]])
+        for (const [a, b] of [
+          [i - 1, j - 1],
+          [i - 1, j],
+          [i, j - 1],
+          [i, j],
+        ])
           if (a >= 0 && b >= 0 && a < n && b < n) {
             s += z[a * n + b];
             k++;

@@ -46,10 +46,10 @@ export function NoWebGpuPanel() {
   const tiny = PRESETS[0];
   return (
     <div className="no-webgpu" data-testid="no-webgpu" role="note">
-      <strong>No WebGPU here, so this page trains on the CPU reference instead.</strong> Why: {gpuMissing.replace(/\.\s*$/, "")}.
+      <strong>No WebGPU here, so this page trains on the CPU reference instead.</strong> Why: {gpuMissing.replace(/\.\s*$/, '')}.
       <br />
-      To train on your GPU, use Chrome or Edge 113+, Safari 26+, or Firefox 141+ on Windows; on Linux, Chrome needs <code>chrome://flags/#enable-unsafe-webgpu</code>. The page must
-      be served from https or localhost.{' '}
+      To train on your GPU, use Chrome or Edge 113+, Safari 26+, or Firefox 141+ on Windows; on Linux, Chrome needs <code>chrome://flags/#enable-unsafe-webgpu</code>. The page must be served from
+      https or localhost.{' '}
       {preset !== tiny.name ? (
         <>
           The CPU path is slow beyond small models:{' '}
@@ -78,8 +78,8 @@ export function DivergedBanner() {
   return (
     <div className="error-banner" data-testid="diverged" role="alert">
       <div>
-        <strong>Training diverged at step {d.step}</strong>: the loss or the weights stopped being finite numbers (flagged on the GPU by the metrics kernel), so
-        training was paused. The learning rate {d.lr} is likely too large.{' '}
+        <strong>Training diverged at step {d.step}</strong>: the loss or the weights stopped being finite numbers (flagged on the GPU by the metrics kernel), so training was paused. The learning rate{' '}
+        {d.lr} is likely too large.{' '}
         {d.checkpointStep !== null ? <>The last good checkpoint is at step {d.checkpointStep}.</> : <>No good checkpoint was kept yet: a restore starts again from step 0.</>}
       </div>
       <button className="small primary" data-testid="restore-lower-lr" onClick={restoreLowerLr}>
@@ -95,7 +95,10 @@ export function RecoveryNotice() {
   if (!r) return null;
   return (
     <div className="notice-banner" data-testid={r.reason === 'device-lost' ? 'device-recovered' : 'restored'} role="status">
-      <span>{r.reason === 'device-lost' ? 'The GPU device was lost. ' : ''}{r.message}.</span>
+      <span>
+        {r.reason === 'device-lost' ? 'The GPU device was lost. ' : ''}
+        {r.message}.
+      </span>
       <button className="small" onClick={() => useLab.setState({ recovery: null })} aria-label="dismiss">
         ✕
       </button>

@@ -27,8 +27,8 @@ export function FirstVisit() {
   };
   return (
     <p className="first-visit" data-testid="first-visit">
-      The lecture run is training: held-out accuracy jumps near step 1,000 as a few Fourier frequencies take over the embedding. <a href="?story=1">Follow the story</a> or press{' '}
-      <kbd>F</kbd> for presenter mode.{' '}
+      The lecture run is training: held-out accuracy jumps near step 1,000 as a few Fourier frequencies take over the embedding. <a href="?story=1">Follow the story</a> or press <kbd>F</kbd> for
+      presenter mode.{' '}
       <button className="small" onClick={dismiss} aria-label="dismiss the first-visit guidance">
         got it
       </button>
@@ -44,8 +44,8 @@ export function Banner() {
       <h1>Grokscope</h1>
       {!presenter && story === null && (
         <p className="tagline">
-          A small network trains on your GPU; the theory's quantities move beside the curves. Keys: <kbd>Space</kbd> play · <kbd>S</kbd> step · <kbd>G</kbd> gate ·{' '}
-          <kbd>R</kbd> reset · <kbd>F</kbd> presenter
+          A small network trains on your GPU; the theory's quantities move beside the curves. Keys: <kbd>Space</kbd> play · <kbd>S</kbd> step · <kbd>G</kbd> gate · <kbd>R</kbd> reset · <kbd>F</kbd>{' '}
+          presenter
         </p>
       )}
       {story !== null && (

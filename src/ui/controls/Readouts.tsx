@@ -56,7 +56,11 @@ export function Readouts() {
           {ready || backend ? adapter : 'starting…'}
         </span>
         {kernels && (
-          <span className="kernel-variant" data-testid="kernel-variant" title="matmul kernel per product of the step, timed on this adapter at start-up (block4: register-blocked, barrier-free; tiled: shared-memory vec4 tiles)">
+          <span
+            className="kernel-variant"
+            data-testid="kernel-variant"
+            title="matmul kernel per product of the step, timed on this adapter at start-up (block4: register-blocked, barrier-free; tiled: shared-memory vec4 tiles)"
+          >
             {kernels}
           </span>
         )}

@@ -98,8 +98,7 @@ export function PresetBar() {
 export function ExportBar() {
   const lanes = useLab((s) => s.lanes);
   const presenter = useLab((s) => s.presenter);
-  const csv = () =>
-    downloadText(metricsCsv(lanes.map((l) => ({ label: l.info.label, metrics: l.metrics, tensors: l.info.tensors }))), 'grokscope-metrics.csv', 'text/csv');
+  const csv = () => downloadText(metricsCsv(lanes.map((l) => ({ label: l.info.label, metrics: l.metrics, tensors: l.info.tensors }))), 'grokscope-metrics.csv', 'text/csv');
   return (
     <div className="exports" role="group" aria-label="export and import">
       <button onClick={csv} title="metrics of every evaluation as CSV">

@@ -62,7 +62,11 @@ export function DoubleDescentView() {
   return (
     <Panel
       title="Double descent"
-      caption={points ? `${name}: held-out error peaks where the parameters just suffice to interpolate the training outputs (P ≈ n·k), if the seed is right; the noise's channel share should peak there too.` : 'Load the CSV of a width sweep to plot held-out error against the parameter count P.'}
+      caption={
+        points
+          ? `${name}: held-out error peaks where the parameters just suffice to interpolate the training outputs (P ≈ n·k), if the seed is right; the noise's channel share should peak there too.`
+          : 'Load the CSV of a width sweep to plot held-out error against the parameter count P.'
+      }
       formula="x = P, trainable parameters, against the n·k training outputs (marked); y = MSE per output, median over seeds at the end of training; noise share = gramian.energy.decayed.noise of each run's last instrument snapshot."
       className="double-descent"
       testid="double-descent-view"
@@ -83,7 +87,9 @@ export function DoubleDescentView() {
           {share.length > 0 ? (
             <LineChart series={share} xLabel={xLabel} yLabel="noise energy share in the channel" xLog xDomain={xDomain} yDomain={[0, 1]} vMarkers={threshold} legend={false} />
           ) : (
-            <Placeholder>No noise share in this sweep: its runs recorded no instrument snapshots with gramian.energy.decayed.noise (instrumentEvery 0, or instruments without the regress task's noise split).</Placeholder>
+            <Placeholder>
+              No noise share in this sweep: its runs recorded no instrument snapshots with gramian.energy.decayed.noise (instrumentEvery 0, or instruments without the regress task's noise split).
+            </Placeholder>
           )}
         </div>
       )}

@@ -94,8 +94,7 @@ export function FourierView({ compact = false, spectrumOnly = false }: { compact
 
   let body;
   if (!lane || lane.config.instrumentEvery <= 0 || frames.length === 0) body = <WaitingForInstruments lane={lane} />;
-  else if (!latest)
-    body = <Placeholder>The Fourier view is unavailable because this run's measurements carry no Fourier readout (a run file recorded before the Fourier view existed).</Placeholder>;
+  else if (!latest) body = <Placeholder>The Fourier view is unavailable because this run's measurements carry no Fourier readout (a run file recorded before the Fourier view existed).</Placeholder>;
   else {
     const spectrumPanel = spectrum && (
       <Panel

@@ -71,7 +71,17 @@ export function GateView({ compact = false }: { compact?: boolean }) {
               }
             >
               {mask ? (
-                <Heatmap rows={mask.rows} cols={mask.cols} data={mask.data} color={magnitudeColor} domain={[0, 1]} rowLabel={mask.tensor === 'embed' ? 'token' : 'output'} colLabel={mask.tensor === 'embed' ? 'embedding dim' : 'input'} lowLabel="held 0" highLabel="open 1" />
+                <Heatmap
+                  rows={mask.rows}
+                  cols={mask.cols}
+                  data={mask.data}
+                  color={magnitudeColor}
+                  domain={[0, 1]}
+                  rowLabel={mask.tensor === 'embed' ? 'token' : 'output'}
+                  colLabel={mask.tensor === 'embed' ? 'embedding dim' : 'input'}
+                  lowLabel="held 0"
+                  highLabel="open 1"
+                />
               ) : (
                 <Placeholder>reading the mask…</Placeholder>
               )}

@@ -147,18 +147,7 @@ export function KernelView({ compact = false }: { compact?: boolean }) {
             formula="O_t = |V₀ᵀ V_t| (top-k eigenvectors of K_c at init and now); principal angles θ_i = arccos σ_i(V₀ᵀ V_t)"
             tex={String.raw`O_t = \lvert V_0^{\top} V_t\rvert,\qquad \theta_i = \arccos \sigma_i\!\left(V_0^{\top} V_t\right)`}
           >
-            {ordered && (
-              <Heatmap
-                rows={latest.k}
-                cols={latest.k}
-                data={ordered.data}
-                color={magnitudeColor}
-                domain={[0, 1]}
-                rowLabel="init eigvec i"
-                colLabel="matched current eigvec"
-                square
-              />
-            )}
+            {ordered && <Heatmap rows={latest.k} cols={latest.k} data={ordered.data} color={magnitudeColor} domain={[0, 1]} rowLabel="init eigvec i" colLabel="matched current eigvec" square />}
           </Panel>
           <Panel
             title="Distance and alignment"

@@ -34,7 +34,10 @@ export function ReservoirView({ compact = false }: { compact?: boolean }) {
   const g = latest?.gramian ?? null;
 
   const { dims, checks } = useMemo(() => {
-    const fs = thin(frames.filter((f) => f.gramian), 600);
+    const fs = thin(
+      frames.filter((f) => f.gramian),
+      600,
+    );
     const dims: Series[] = [
       { id: 'decayed', label: 'channel (decayed ≥ 1 − e⁻²)', color: OKABE_ITO.blue, points: fs.map((f) => [f.step, f.gramian?.channel.decayed ?? NaN]) },
       { id: 'fixed', label: 'channel (threshold fixed at s)', color: OKABE_ITO.sky, dash: '5 3', points: fs.map((f) => [f.step, f.gramian?.channel.fixed ?? NaN]) },

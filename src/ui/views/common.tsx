@@ -12,20 +12,14 @@ export function WaitingForInstruments({ lane }: { lane: LaneSlice | undefined })
   if (lane.config.arch === 'transformer')
     return (
       <Placeholder>
-        MLP only: the kernel, channel/reservoir and Gramian views use the MLP's structured eNTK formula, which has no transformer form yet. The curves and the gate view work for
-        the transformer.
+        MLP only: the kernel, channel/reservoir and Gramian views use the MLP's structured eNTK formula, which has no transformer form yet. The curves and the gate view work for the transformer.
       </Placeholder>
     );
-  if (r <= 0)
-    return (
-      <Placeholder>
-        Theory instruments are off (instrumentEvery = 0). Set “instrumentEvery” (r) in the settings and press Reset to measure the kernel every r steps.
-      </Placeholder>
-    );
+  if (r <= 0) return <Placeholder>Theory instruments are off (instrumentEvery = 0). Set “instrumentEvery” (r) in the settings and press Reset to measure the kernel every r steps.</Placeholder>;
   return (
     <Placeholder>
-      Waiting for the first measurement: the kernel is measured at step {r > 0 ? step - (step % r) : 0} once training moves, then every r = {r} steps, on a probe of{' '}
-      {lane.config.probeTrain} train and {lane.config.probeTest} held-out points.
+      Waiting for the first measurement: the kernel is measured at step {r > 0 ? step - (step % r) : 0} once training moves, then every r = {r} steps, on a probe of {lane.config.probeTrain} train and{' '}
+      {lane.config.probeTest} held-out points.
     </Placeholder>
   );
 }

@@ -24,8 +24,8 @@ function useSvg(draw: (svg: d3.Selection<SVGSVGElement, unknown, null, undefined
   return { wrap, ref, width, height };
 }
 
-/** eigenvalues (descending) as bars on a log axis; bars above τ·λ_max are the channel */
-function SpectrumBarsChart({ values, threshold, label }: { values: number[]; threshold: number; label: string }) {
+/** eigenvalues (descending) as bars on a log axis; bars at or above `threshold` are the channel */
+function SpectrumBarsChart({ values, threshold, label, thresholdLabel }: { values: number[]; threshold: number; label: string; thresholdLabel: string }) {
   const { wrap, ref, width, height } = useSvg(
     (svg, width, height, presenter) => {
       const t = chartTheme(presenter);
@@ -53,7 +53,7 @@ function SpectrumBarsChart({ values, threshold, label }: { values: number[]; thr
         .attr('width', x.bandwidth())
         .attr('y', (v) => y(v))
         .attr('height', (v) => h - y(v))
-        .attr('fill', (v) => (v > threshold ? t.channel : t.reservoir));
+        .attr('fill', (v) => (v >= threshold ? t.channel : t.reservoir));
       g.append('g')
         .call(
           d3
@@ -74,7 +74,7 @@ function SpectrumBarsChart({ values, threshold, label }: { values: number[]; thr
         .attr('stroke-width', 3)
         .attr('paint-order', 'stroke')
         .attr('font-weight', 600)
-        .text('τ·λ_max');
+        .text(thresholdLabel);
       g.append('text')
         .attr('x', w / 2)
         .attr('y', h + m.bottom - 6)

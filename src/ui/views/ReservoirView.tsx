@@ -99,7 +99,7 @@ export function ReservoirView({ compact = false }: { compact?: boolean }) {
             </button>
           }
         >
-          <SpectrumBars values={g.normalisedSpectrum} threshold={1 - Math.exp(-2)} label={`eigen-direction j of W̄ (sorted, ${g.rows} rows)`} />
+          <SpectrumBars values={g.normalisedSpectrum} threshold={1 - Math.exp(-2)} thresholdLabel="1 − e⁻²" label={`eigen-direction j of W̄ (sorted, ${g.rows} rows)`} />
         </Panel>
         {splitPanel}
         <Panel

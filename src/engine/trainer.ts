@@ -15,7 +15,7 @@
  * run; a step writes one small uniform (and, for minibatches, the batch) and
  * encodes prebuilt dispatches.
  */
-import type { RunConfig } from '../config/settings';
+import { crossCheck, type RunConfig } from '../config/settings';
 import { mlpOnly, netLayout, type NetLayout } from '../model/arch';
 import { initParams, type ModelLayout } from '../model/layout';
 import { applyLiveChange, BatchSampler, batchSize, liveResets, metricsFromSums, optimParams } from '../model/run';
@@ -102,6 +102,10 @@ export class GpuTrainer implements Trainer {
   private readonly cleanups: (() => void)[] = [];
 
   static async create(config: RunConfig, ctx: GpuContext, sources: ShaderSources, dataset?: Dataset): Promise<GpuTrainer> {
+    // the settings refuse configs past WebGPU's guaranteed 128 MiB binding; this adapter may allow less or more,
+    // and its own limits decide (a run file or URL that passed the schema still gets a message, not a failed buffer)
+    const problems = crossCheck(config, Math.min(ctx.device.limits.maxStorageBufferBindingSize, ctx.device.limits.maxBufferSize));
+    if (problems.length > 0) throw new Error(`this adapter cannot run the config: ${problems.map((e) => e.message).join('; ')}`);
     const pipelines = await getPipelines(ctx.device, sources);
     const ds = dataset ?? makeDataset(config);
     // the one place kernel variants enter the engine: each product's variant, timed on this adapter

@@ -80,6 +80,14 @@ describe('GPU engine vs reference, 50 steps', () => {
     g.destroy();
   });
 
+  it("an adapter whose buffer limit is below the config's largest buffer refuses the run by name, before allocating", async () => {
+    const { ctx } = await gpu();
+    const small = { maxStorageBufferBindingSize: 4096, maxBufferSize: 4096 };
+    // only `limits` is read before the check throws: a device view with smaller limits is enough
+    const device = Object.create(ctx.device, { limits: { value: { ...small } } }) as GPUDevice;
+    await expect(GpuTrainer.create(base, { ...ctx, device }, nodeShaderSources())).rejects.toThrow(/this adapter cannot run the config: width=.* MiB limit/);
+  });
+
   it('divergence: the metrics kernel flags lr = 1e6 in the rows the host reads anyway, as the reference does; a sane run never', async () => {
     const { ctx } = await gpu();
     const cfg = { ...base, lr: 1e6, evalEvery: 5 };

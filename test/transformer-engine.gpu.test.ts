@@ -18,29 +18,11 @@ import { defaultConfig, type RunConfig } from '../src/config/settings';
 import { GpuTrainer } from '../src/engine/trainer';
 import { nodeShaderSources } from '../src/engine/nodeShaders';
 import { ReferenceTrainer } from '../src/reference/trainer';
-import { gpu } from './gpu';
+import { gpu, raceGpuVsReference } from './gpu';
 
 const base: RunConfig = { ...defaultConfig(), arch: 'transformer', task: 'add', p: 7, train: 0.6, dmodel: 8, heads: 2, ffn: 16, layers: 1, lr: 3e-3, betas: [0.9, 0.98], evalEvery: 10, seed: 4 };
 
-async function race(cfg: RunConfig, steps = 50) {
-  const { ctx } = await gpu();
-  const g = await GpuTrainer.create(cfg, ctx, nodeShaderSources());
-  const r = new ReferenceTrainer(cfg);
-  g.train(steps);
-  r.train(steps);
-  await g.flush();
-  const gRows = g.drainMetrics();
-  const rRows = r.drainMetrics();
-  const st = await g.readState();
-  g.destroy();
-  let num = 0;
-  let den = 0;
-  for (let k = 0; k < st.params.length; k++) {
-    num += (st.params[k] - r.w[k]) ** 2;
-    den += r.w[k] ** 2;
-  }
-  return { gRows, rRows, relW: Math.sqrt(num / den) };
-}
+const race = raceGpuVsReference;
 
 interface Case {
   name: string;

@@ -93,7 +93,14 @@ export function FourierView({ compact = false, spectrumOnly = false }: { compact
   );
 
   let body;
-  if (!lane || lane.config.instrumentEvery <= 0 || frames.length === 0) body = <WaitingForInstruments lane={lane} />;
+  if (lane?.config.task === 'regress')
+    body = (
+      <Placeholder>
+        The Fourier view is unavailable for the regress task: its targets come from a random teacher network, not from a group operation on ℤ_p, so there are no key frequencies to find and no progress
+        measures built on them.
+      </Placeholder>
+    );
+  else if (!lane || lane.config.instrumentEvery <= 0 || frames.length === 0) body = <WaitingForInstruments lane={lane} />;
   else if (!latest) body = <Placeholder>The Fourier view is unavailable because this run's measurements carry no Fourier readout (a run file recorded before the Fourier view existed).</Placeholder>;
   else {
     const spectrumPanel = spectrum && (

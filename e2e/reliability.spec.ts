@@ -151,8 +151,8 @@ test('hostile run files: each refused with a banner naming the problem; the run 
   await waitForStepAbove(page, 20);
   const good = await exportedRun(page);
   const text = JSON.stringify(good);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- arbitrary corruption
   const mutate = (fn: (f: Record<string, any>) => void) => {
-    // eslint-disable-line @typescript-eslint/no-explicit-any -- arbitrary corruption
     const f = structuredClone(good) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- arbitrary corruption
     fn(f);
     return JSON.stringify(f);

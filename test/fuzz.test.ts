@@ -146,8 +146,8 @@ describe('fuzz: run files', async () => {
   });
 
   it('the hostile set: each refused with the field named', () => {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- mutating arbitrary fields
     const bad = (mut: (f: Record<string, any>) => void) => {
-      // eslint-disable-line @typescript-eslint/no-explicit-any -- mutating arbitrary fields
       const f = structuredClone(file) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- mutating arbitrary fields
       mut(f);
       return () => parseRunFile(JSON.stringify(f));

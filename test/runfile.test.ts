@@ -51,8 +51,8 @@ describe('run file', () => {
 
   it('says what is wrong with a corrupt file', async () => {
     const { file } = await sample();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- mutating arbitrary fields
     const bad = (mut: (f: Record<string, any>) => void) => {
-      // eslint-disable-line @typescript-eslint/no-explicit-any -- mutating arbitrary fields
       const f = structuredClone(file) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- mutating arbitrary fields
       mut(f);
       return () => parseRunFile(JSON.stringify(f));

@@ -14,6 +14,10 @@ import { thin } from '../grok';
 import { send } from '../client';
 import { useLab, useViewLane } from '../store';
 import { fmt, LanePicker, WaitingForInstruments } from './common';
+import type { InstrumentFrame } from '../../worker/instrumentFrame';
+
+/** one empty list, so a lane without frames does not make a new dependency every render */
+const NO_FRAMES: readonly InstrumentFrame[] = [];
 
 const FLAG_LINE = [{ y: 2, label: 'η·λ = 2', color: OKABE_ITO.vermillion }];
 
@@ -29,7 +33,7 @@ function normalised(xs: number[], ref: number[]): number[] {
 export function ReservoirView({ compact = false }: { compact?: boolean }) {
   const lane = useViewLane();
   const logStep = useLab((s) => s.logStep);
-  const frames = lane?.frames ?? [];
+  const frames = lane?.frames ?? NO_FRAMES;
   const latest = frames[frames.length - 1];
   const g = latest?.gramian ?? null;
 

@@ -255,7 +255,25 @@ test('reload: the resume offer restores the same step and the same weights, and 
   await page.goto('/?preset=tiny&instrumentEvery=0');
   await page.getByTestId('dismiss-resume').click();
   await expect(offer).toHaveCount(0);
+  // the deletion is an IndexedDB transaction: a navigation that starts before it commits can abort it
+  // (a user reloading within milliseconds of dismissing); wait until the stored run is gone
+  await expect.poll(() => page.evaluate(storedRunIsGone)).toBe(true);
   await page.goto('/?preset=tiny&instrumentEvery=0');
   await page.waitForTimeout(1500);
   await expect(offer).toHaveCount(0);
 });
+
+/** true once the autosave store holds no run (read straight from IndexedDB in the page) */
+function storedRunIsGone(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const open = indexedDB.open('grokscope-autosave');
+    open.onerror = () => resolve(false);
+    open.onsuccess = () => {
+      const db = open.result;
+      if (!db.objectStoreNames.contains('runs')) return resolve(true);
+      const get = db.transaction('runs', 'readonly').objectStore('runs').get('run');
+      get.onsuccess = () => resolve(get.result === undefined);
+      get.onerror = () => resolve(false);
+    };
+  });
+}

@@ -72,11 +72,15 @@ export function ReservoirView({ compact = false }: { compact?: boolean }) {
   const splitPanel = g && (
     <Panel
       title="Where the error lives"
-      caption={`Share of each vector's energy that training has dissipated since step ${g.since}, over the whole training set (1 = all of it: the vector sits in the signal channel; 0 = untouched: the reservoir; a bar is full once the share passes 1, which happens when the softmax grows confident and B shrinks below B_s: labels ${fmt(g.dissipated.labels)}). Integrator: ${integratorText}.`}
+      caption={
+        compact
+          ? `Share of each vector's energy training has dissipated since step ${g.since}, whole training set: 1 = in the signal channel, 0 = in the reservoir.`
+          : `Share of each vector's energy that training has dissipated since step ${g.since}, over the whole training set (1 = all of it: the vector sits in the signal channel; 0 = untouched: the reservoir; a bar is full once the share passes 1, which happens when the softmax grows confident and B shrinks below B_s: labels ${fmt(g.dissipated.labels)}). Integrator: ${integratorText}.`
+      }
       formula="share(x) = ∫ xᵀ P_gᵀ K̃ P_g x dτ ÷ (½ xᵀ B_s⁺ x) = xᵀWx ÷ its ceiling, computed matrix-free (Lanczos on B½ K̃ B½)"
       tex={String.raw`\operatorname{share}(x) = \frac{\int_s^T x^{\top} P_g^{\top} \tilde K P_g\, x \,d\tau}{\tfrac12\, x^{\top} B_s^{+} x} = \frac{x^{\top} W x}{\tfrac12\, x^{\top} B_s^{+} x}`}
     >
-      <SplitBars rows={split} />
+      <SplitBars rows={compact ? split.filter((r) => r.channel !== null) : split} />
     </Panel>
   );
 

@@ -30,13 +30,15 @@ export const STORY_STEPS: readonly StoryStep[] = [
   },
   {
     title: 'Cleanup',
-    sentence: 'Held-out accuracy jumps as the memorising parts decay: removing the key frequencies now breaks the network, and the kernel has deformed into blocks by class.',
+    sentence:
+      'Held-out accuracy jumps. In transformers this is the cleanup, where removing the key frequencies starts to break the network: watch the excluded loss, which on this MLP does not always show it.',
     views: ['curves', 'fourier'],
     lane: 0,
   },
   {
     title: 'Channel and reservoir',
-    sentence: 'The dissipation Gramian W splits the output space: training drains the few channel directions where the labels live and never touches the reservoir.',
+    sentence:
+      'The dissipation Gramian W sorts the output space into what training has drained (the signal channel) and what it has barely moved (the reservoir): watch how much of the labels is drained, and when.',
     views: ['reservoir', 'curves'],
     lane: 0,
   },

@@ -23,7 +23,7 @@ import { blockDiagonalTimes, centredHessian, centredKernel, centredLeft, centred
 import { DissipationGramian, type Integrator } from './gramian';
 import { probeSensitivities, traceView, type Sensitivities } from './jacobian';
 import { kernelBlock, preconditionerWeights, type KernelView } from './kernels';
-import { blockSquareRoots, centrePerPoint, OutputSystem, type OutputLoss, type PointSet } from './outputSystem';
+import { blockSquareRoots, centrePerPoint, OutputSystem, squaredLossHessian, type OutputLoss, type PointSet } from './outputSystem';
 import { chooseProbe, evenlySpaced, gramianPositions, type Probe } from './probe';
 import { heldOutKernelMax, stiffness, TrackedVector } from './propagation';
 import { centerNormalize, centredOneHot, heightField, kernelDistance, kernelTargetAlignment, overlapMatrix, principalAngles } from './rotation';
@@ -445,7 +445,7 @@ export class Instruments {
     const toDense = (x: Float64Array) => (sq ? x : centredLeft(x, mG, p, 1));
     const K = sq ? (blocks.KG ?? blocks.Keff) : centredKernel(blocks.KG ?? blocks.Keff, mG, p);
     const KQS = sq ? blocks.KQS : centredRight(blocks.KQS, QG.m * p, mG, p);
-    const B = sq ? identityBlocks(mG, p, nTrain) : centredHessian(crossEntropyHessian(SG.logits, mG, p, nTrain));
+    const B = sq ? squaredLossHessian(mG, p, nTrain) : centredHessian(crossEntropyHessian(SG.logits, mG, p, nTrain));
     const gram = this.gramian;
     if (this.held && !this.restartPending && input.step < this.held.step) this.restartPending = true; // a run reloaded at an earlier step
     let heldProducts = 0;
@@ -565,13 +565,6 @@ export class Instruments {
       products: heldProducts + sys.products,
     };
   }
-}
-
-/** B = I/n for the squared loss Φ = (1/2n)Σ‖u − y‖², m blocks of p × p */
-function identityBlocks(m: number, p: number, n: number): BlockDiagonal {
-  const blocks = new Float64Array(m * p * p);
-  for (let i = 0; i < m; i++) for (let c = 0; c < p; c++) blocks[i * p * p + c * p + c] = 1 / n;
-  return { size: p, count: m, blocks };
 }
 
 /** one-hot rows (m × p) */

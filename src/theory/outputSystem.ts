@@ -77,9 +77,7 @@ export class OutputSystem {
       this.B = crossEntropyHessian(this.U, train.m, p, nScale);
     } else {
       this.g = this.U.map((u, i) => (u - loss.targets[i]) / nScale);
-      const blocks = new Float64Array(train.m * p * p);
-      for (let i = 0; i < train.m; i++) for (let c = 0; c < p; c++) blocks[i * p * p + c * p + c] = 1 / nScale;
-      this.B = { size: p, count: train.m, blocks };
+      this.B = squaredLossHessian(train.m, p, nScale);
     }
     [this.Bhalf, this.BhalfPinv] = blockSquareRoots(this.B);
   }
@@ -118,6 +116,13 @@ export class OutputSystem {
 
   /** B K̃ v */
   applyBK = (v: Float64Array): Float64Array => blockDiagonalTimes(this.B, this.applyK(v), 1);
+}
+
+/** B = I/n for the squared loss Φ = (1/2n)Σ‖u − y‖²: m blocks of p × p (the dense W's and the whole-set system's) */
+export function squaredLossHessian(m: number, p: number, n: number): BlockDiagonal {
+  const blocks = new Float64Array(m * p * p);
+  for (let i = 0; i < m; i++) for (let c = 0; c < p; c++) blocks[i * p * p + c * p + c] = 1 / n;
+  return { size: p, count: m, blocks };
 }
 
 /**

@@ -17,8 +17,8 @@ const MUTATIONS = [
   {
     name: 'h = η instead of η·r (interval length ignores the steps held)',
     edits: [
-      ['src/theory/instruments.ts', 'gram.advance(held.lr, steps,', 'gram.advance(held.lr, 1,'],
-      ['src/theory/instruments.ts', 't?.advance(held.sys, held.lr, steps,', 't?.advance(held.sys, held.lr, 1,'],
+      ['src/theory/instruments.ts', 'gram.advance(eta, steps,', 'gram.advance(eta, 1,'],
+      ['src/theory/instruments.ts', 't?.advance(held.sys, eta, steps,', 't?.advance(held.sys, eta, 1,'],
     ],
   },
   {
@@ -45,6 +45,22 @@ const MUTATIONS = [
     ],
   },
   { name: 'discrete integrator: Σ q^k in place of Σ q^{2k} for W', edits: [['src/theory/gramian.ts', 'phi += eta * qk * qk;', 'phi += eta * qk;']] },
+  // the transformer's instruments (src/theory/network.ts), checked by their own tests
+  {
+    name: "transformer: the warm-up's step sizes ignored (η = lr from step 1)",
+    edits: [['src/theory/instruments.ts', 'return lr * warmupFactor(this.layout.arch, step + 1);', 'return lr;']],
+    tests: ['test/theory-transformer.test.ts'],
+  },
+  {
+    name: "transformer tangent: softmax's −Σ A ṡ term dropped in attention",
+    edits: [['src/theory/network.ts', 'o += A * (ds[u] - mean) * c.V[uo + k] + A * dV[uo + k];', 'o += A * ds[u] * c.V[uo + k] + A * dV[uo + k];']],
+    tests: ['test/theory-transformer.test.ts'],
+  },
+  {
+    name: "transformer tangent: LayerNorm's variance term dropped",
+    edits: [['src/theory/network.ts', 'const dxh = rstd[r] * (dX[o + j] - m1 - xhat[o + j] * m2);', 'const dxh = rstd[r] * (dX[o + j] - m1);']],
+    tests: ['test/theory-transformer.test.ts'],
+  },
 ];
 
 function patch(file, from, to) {
@@ -77,7 +93,7 @@ for (const m of MUTATIONS) {
     }
     let failed = false;
     try {
-      execFileSync('npx', ['vitest', 'run', '--reporter=dot', ...TESTS], { stdio: 'pipe', killSignal: 'SIGKILL' });
+      execFileSync('npx', ['vitest', 'run', '--reporter=dot', ...(m.tests ?? TESTS)], { stdio: 'pipe', killSignal: 'SIGKILL' });
     } catch {
       failed = true;
     }

@@ -27,7 +27,7 @@ import type { Activation } from '../src/config/settings';
 import { GpuKernelBlock, GpuKernelBlocks } from '../src/engine/probeKernel';
 import { nodeShaderSources } from '../src/engine/nodeShaders';
 import { initParams, modelLayout, type ModelLayout } from '../src/model/layout';
-import { probeSensitivities, type Sensitivities } from '../src/theory/jacobian';
+import { probeSensitivities, type MlpSensitivities, type Sensitivities } from '../src/theory/jacobian';
 import { kernelBlock, type KernelView } from '../src/theory/kernels';
 import { Rng } from '../src/util/rng';
 import { gpu } from './gpu';
@@ -179,7 +179,7 @@ function probeTokens(rng: Rng, m: number, p: number): Uint32Array {
   return t;
 }
 
-function absSens(s: Sensitivities): Sensitivities {
+function absSens(s: MlpSensitivities): MlpSensitivities {
   const abs = (a: Float64Array) => Float64Array.from(a, Math.abs);
   return { ...s, X: s.X.map(abs), delta: s.delta.map(abs), dX0: abs(s.dX0), logits: s.logits };
 }

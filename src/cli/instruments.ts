@@ -6,7 +6,6 @@
  * computed on the GPU (GpuKernelBlocks); eigen-solvers and W stay float64 on the CPU.
  */
 import type { RunConfig } from '../config/settings';
-import { mlpOnly } from '../model/arch';
 import { readInstrumentState } from '../model/trainer';
 import { nodeShaderSources } from '../engine/nodeShaders';
 import { GpuKernelBlocks } from '../engine/probeKernel';
@@ -20,15 +19,16 @@ export async function recordInstruments(config: RunConfig, into: unknown[]): Pro
   return {
     every: config.instrumentEvery,
     fn: async (t) => {
-      // the structured kernel formula (theory/kernels.ts, kernel.wgsl) is written for the MLP
-      const layout = mlpOnly(t.layout, 'train --instruments (the structured eNTK formula)');
+      const layout = t.paramLayout;
       inst ??= new Instruments(t.config, t.dataset, layout);
-      blocks ??= new GpuKernelBlocks(await cliGpu(), nodeShaderSources(), layout);
+      // the structured kernel formula (theory/kernels.ts, kernel.wgsl) is the MLP's; the transformer's dense Jacobian stays on the CPU
+      if (layout.arch === 'mlp') blocks ??= new GpuKernelBlocks(await cliGpu(), nodeShaderSources(), layout);
       const step = t.step;
       const { state, mask, config: cfg } = await readInstrumentState(t);
       t.train(1);
       const next = await t.readState();
-      into.push(await inst.measureAsync({ step, state, gateMask: mask, config: cfg, paramsNext: next.params }, blocks.compute));
+      const input = { step, state, gateMask: mask, config: cfg, paramsNext: next.params };
+      into.push(blocks ? await inst.measureAsync(input, blocks.compute) : inst.measure(input));
     },
   };
 }

@@ -251,6 +251,22 @@ export function largestBufferBytes(c: Pick<RunConfig, 'task' | 'p' | 'width' | '
   return exampleCount(c.task, c.p) * Math.max(c.width, 2 * c.embed, c.p) * 4;
 }
 
+/** The transformer's true parameter count P (src/model/transformerLayout.ts `paramCount`; a test checks they agree). */
+export function transformerParamCount(c: Pick<RunConfig, 'p' | 'dmodel' | 'ffn' | 'layers'>): number {
+  const d = c.dmodel;
+  return (c.p + 2) * d + 4 * d + c.layers * (4 * d * d + 2 * c.ffn * d + 4 * d) + 2 * d + c.p * d;
+}
+
+/**
+ * The instruments' dense probe Jacobian on the transformer (src/theory/network.ts): one
+ * float64 row per probe logit, at most max(m_S·p, 256) rows (the Gramian's sub-probes
+ * stay ≤ 256 rows), one column per parameter. Past this many bytes they are refused.
+ */
+export const DENSE_JACOBIAN_MAX_BYTES = 256 * 2 ** 20;
+export function transformerProbeJacobianBytes(c: Pick<RunConfig, 'p' | 'dmodel' | 'ffn' | 'layers' | 'probeTrain'>): number {
+  return Math.max(c.probeTrain * c.p, 256) * transformerParamCount(c) * 8;
+}
+
 /** Rules that involve more than one setting or are not a plain range. */
 export function crossCheck(c: RunConfig, bufferLimit = BUFFER_LIMIT_BYTES): SettingError[] {
   const errors: SettingError[] = [];
@@ -269,11 +285,11 @@ export function crossCheck(c: RunConfig, bufferLimit = BUFFER_LIMIT_BYTES): Sett
   // the transformer's head is the p-way softmax cross-entropy; the squared loss is wired into the MLP trainer only
   if (c.arch === 'transformer' && c.task === 'regress') errors.push({ key: 'arch', value: c.arch, message: 'arch=transformer has no squared-loss head: task=regress needs arch=mlp' });
   if (c.arch === 'transformer' && c.dmodel % c.heads !== 0) errors.push({ key: 'heads', value: String(c.heads), message: `heads=${c.heads} must divide dmodel=${c.dmodel} (head size d/H)` });
-  if (c.arch === 'transformer' && c.instrumentEvery > 0)
+  if (c.arch === 'transformer' && c.instrumentEvery > 0 && transformerProbeJacobianBytes(c) > DENSE_JACOBIAN_MAX_BYTES)
     errors.push({
       key: 'instrumentEvery',
       value: String(c.instrumentEvery),
-      message: 'the theory instruments are MLP only (their structured eNTK formula has no transformer form yet): set instrumentEvery=0 with arch=transformer',
+      message: `the theory instruments on this transformer need a ${Math.ceil(transformerProbeJacobianBytes(c) / 2 ** 20)} MiB probe Jacobian (${Math.max(c.probeTrain * c.p, 256)} rows × ${transformerParamCount(c)} parameters, float64), over ${DENSE_JACOBIAN_MAX_BYTES / 2 ** 20} MiB: lower probeTrain, use a smaller model, or set instrumentEvery=0`,
     });
   const bytes = largestBufferBytes(c);
   if (bytes > bufferLimit)

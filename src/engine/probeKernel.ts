@@ -22,7 +22,7 @@
  */
 import type { ModelLayout } from '../model/layout';
 import type { KernelView } from '../theory/kernels';
-import type { Sensitivities } from '../theory/jacobian';
+import type { MlpSensitivities, Sensitivities } from '../theory/jacobian';
 import type { GpuContext } from './device';
 import { encode, GpuArena, whole, write as writeAt, type Dispatch } from './arena';
 import type { Slice } from './bindings';
@@ -214,6 +214,7 @@ export class GpuKernelBlock {
    * Passing the same object as A and B computes half and mirrors (exactly symmetric).
    */
   compute(A: Sensitivities, B: Sensitivities, omega: Float64Array | null, view: KernelView = 'full'): Promise<Float64Array> {
+    if (A.kind !== 'mlp' || B.kind !== 'mlp') return Promise.reject(new Error("GpuKernelBlock: the structured formula needs the MLP's per-layer factors (a dense Jacobian is computed on the CPU)"));
     const run = this.chain.then(() => this.run(A, B, omega, view));
     this.chain = run.catch(() => undefined);
     return run;
@@ -226,7 +227,7 @@ export class GpuKernelBlock {
   }
 
   // ---------- internals ----------
-  private async run(A: Sensitivities, B: Sensitivities, omega: Float64Array | null, view: KernelView): Promise<Float64Array> {
+  private async run(A: MlpSensitivities, B: MlpSensitivities, omega: Float64Array | null, view: KernelView): Promise<Float64Array> {
     await this.ready;
     if (this.destroyed) throw new Error('GpuKernelBlock was destroyed');
     const plan = this.plans[view];
@@ -286,7 +287,7 @@ export class GpuKernelBlock {
     return K;
   }
 
-  private checkSide(s: Sensitivities): void {
+  private checkSide(s: MlpSensitivities): void {
     const { p, d, layers } = this.layout;
     const expect = (what: string, got: number, want: number) => {
       if (got !== want) throw new Error(`GpuKernelBlock: ${what} has ${got} entries, expected ${want}`);
@@ -320,7 +321,7 @@ export class GpuKernelBlock {
     write(q, this.omegaE, s.subarray(0, embed.size));
   }
 
-  private uploadSide(dev: Side, src: Sensitivities, transposedX: boolean): void {
+  private uploadSide(dev: Side, src: MlpSensitivities, transposedX: boolean): void {
     const q = this.device.queue;
     const s = this.scratch;
     const { p, d, layers } = this.layout;

@@ -44,13 +44,14 @@ export class GpuTrainer implements Trainer {
   readonly info: TrainerInfo;
   /** the network's parameter table (MLP or transformer) */
   readonly paramLayout: NetLayout;
-  /** the MLP's layout, for the MLP-only theory instruments; throws for a transformer */
+  /** where the sampler stands in the current epoch */
   get batchPosition(): BatchPosition {
     return this.sampler.position;
   }
 
+  /** the MLP's layout (the structured kernel formula, the benchmarks); throws for a transformer — `paramLayout` serves both */
   get layout(): ModelLayout {
-    return mlpOnly(this.paramLayout, 'the MLP layout (theory instruments)');
+    return mlpOnly(this.paramLayout, 'the MLP layout');
   }
   readonly dataset: Dataset;
   config: RunConfig;

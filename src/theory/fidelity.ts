@@ -5,7 +5,7 @@
  * step's direction; what it misses is momentum, the Cautious mask, Grokfast's
  * filter, minibatch noise and curvature.
  */
-import type { ModelLayout } from '../model/layout';
+import type { TensorInfo } from '../model/layout';
 import type { FloatArray } from '../reference/kernels';
 import { cosine } from './dense';
 import { jacobianVectorProduct, type Sensitivities } from './jacobian';
@@ -22,7 +22,14 @@ export function kernelFidelity(uBefore: ArrayLike<number>, uAfter: ArrayLike<num
  * kernel, without ever forming the n·p × n·p kernel. With `decay`, the decoupled
  * weight decay's own first-order change −η·wd·J w is added.
  */
-export function predictedStepChange(layout: ModelLayout, s: Sensitivities, omega: Float64Array, grad: FloatArray, lr: number, decay?: { wd: number; w: FloatArray }): Float64Array {
+export function predictedStepChange(
+  layout: { tensors: readonly TensorInfo[]; totalSize: number; paramCount: number },
+  s: Sensitivities,
+  omega: Float64Array,
+  grad: FloatArray,
+  lr: number,
+  decay?: { wd: number; w: FloatArray },
+): Float64Array {
   const dir = new Float64Array(layout.totalSize);
   for (let k = 0; k < dir.length; k++) dir[k] = omega[k] * grad[k] + (decay ? decay.wd * decay.w[k] : 0);
   return jacobianVectorProduct(layout, s, dir).map((v) => -lr * v);

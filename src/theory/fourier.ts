@@ -31,9 +31,10 @@
  * P_0 + P_key + P_other = I on the group rows, so the three parts sum back to E.
  */
 import type { Task } from '../config/settings';
-import type { ModelLayout } from '../model/layout';
+import type { NetLayout } from '../model/arch';
+import type { ModelLayout, TensorInfo } from '../model/layout';
 import type { FloatArray } from '../reference/kernels';
-import { forward } from '../reference/mlp';
+import { theoryNet, type TheoryNet } from './network';
 import { evenlySpaced } from './probe';
 
 /** a frequency is key above this multiple of the equal share 1/K */
@@ -271,8 +272,13 @@ export interface FourierReadout {
   generator: number | null;
   /** shares of frequencies 1..K of the embedding's power (index 0 ↔ k = 1) */
   embedShares: number[];
-  /** the same for the first layer per token (slot a and b together) */
+  /**
+   * The same for the second matrix read per token (`second` says which): the MLP's
+   * first layer per token W₁E (slot a and b together); the transformer's
+   * unembedding, one row per answer class (its embedding is tok_embed's number rows)
+   */
   firstLayerShares: number[];
+  second: 'first-layer' | 'unembed';
   /** key frequencies of the embedding, strongest first */
   key: number[];
   /** share held by the key frequencies, and by the strongest min(6, K) */
@@ -295,14 +301,19 @@ export class FourierMeter {
   readonly group: FourierGroup;
   private readonly tokens: Uint32Array;
   private readonly labels: Uint32Array;
+  private readonly net: TheoryNet;
+  /** the token embedding; its first p rows are the numbers 0..p−1 */
+  private readonly embed: TensorInfo;
 
   constructor(
-    private readonly layout: ModelLayout,
+    private readonly layout: NetLayout,
     task: Task,
     dataset: { tokens: Uint32Array; labels: Uint32Array; trainIdx: Uint32Array },
     maxExamples = FOURIER_MAX_EXAMPLES,
   ) {
     this.group = fourierGroup(task, layout.p);
+    this.net = theoryNet(layout);
+    this.embed = layout.arch === 'mlp' ? layout.embed : layout.tokEmbed;
     const idx = Array.from(evenlySpaced(dataset.trainIdx.length, maxExamples), (i) => dataset.trainIdx[i]);
     this.tokens = new Uint32Array(2 * idx.length);
     idx.forEach((e, i) => this.tokens.set(dataset.tokens.subarray(2 * e, 2 * e + 2), 2 * i));
@@ -311,8 +322,8 @@ export class FourierMeter {
 
   private lossWithEmbedding(params: FloatArray, E: Float64Array): number {
     const w = Float64Array.from(params);
-    w.set(E, this.layout.embed.offset);
-    return meanCrossEntropy(forward(this.layout, w, this.tokens, this.labels.length).logits, this.labels, this.layout.p);
+    w.set(E, this.embed.offset);
+    return meanCrossEntropy(this.net.forward(w, this.tokens, this.labels.length).logits, this.labels, this.layout.p);
   }
 
   /**
@@ -321,11 +332,16 @@ export class FourierMeter {
    * comparable across time.
    */
   measure(step: number, params: FloatArray, eigen: number[][] | null = null, fixedKey: number[] | null = null): FourierReadout {
-    const { layout, group } = this;
-    const { d } = layout;
-    const E = Float64Array.from(params.subarray(layout.embed.offset, layout.embed.offset + layout.embed.size));
+    const { layout, group, embed } = this;
+    const d = embed.shape[1];
+    const p = layout.p;
+    const E = Float64Array.from(params.subarray(embed.offset, embed.offset + p * d));
     const embedShares = frequencyShares(frequencyPower(E, d, group));
-    const firstLayerShares = frequencyShares(frequencyPower(firstLayerPerToken(layout, params), 2 * layout.layers[0].out, group));
+    const firstLayerShares = frequencyShares(
+      layout.arch === 'mlp'
+        ? frequencyPower(firstLayerPerToken(layout, params), 2 * layout.layers[0].out, group)
+        : frequencyPower(params.subarray(layout.unembed.offset, layout.unembed.offset + layout.unembed.size), d, group),
+    );
     const key = fixedKey ?? keyFrequencies(embedShares);
     const K = frequencyCount(group.n);
     const other: number[] = [];
@@ -341,10 +357,11 @@ export class FourierMeter {
       generator: group.generator,
       embedShares,
       firstLayerShares,
+      second: layout.arch === 'mlp' ? 'first-layer' : 'unembed',
       key,
       keyShare: key.reduce((a, k) => a + embedShares[k - 1], 0),
       top6Share: topShare(embedShares, Math.min(MAX_KEY, K)),
-      trainLoss: meanCrossEntropy(forward(layout, params, this.tokens, this.labels.length).logits, this.labels, layout.p),
+      trainLoss: meanCrossEntropy(this.net.forward(params, this.tokens, this.labels.length).logits, this.labels, layout.p),
       restrictedLoss: this.lossWithEmbedding(params, restricted),
       excludedLoss: this.lossWithEmbedding(params, excluded),
       eigen,

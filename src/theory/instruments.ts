@@ -11,9 +11,10 @@
  * coordinates (the per-point logit shift that cross-entropy cannot see removed).
  */
 import type { RunConfig } from '../config/settings';
-import type { ModelLayout } from '../model/layout';
+import type { NetLayout } from '../model/arch';
+import { warmupFactor } from '../model/rules';
 import type { FloatArray } from '../reference/kernels';
-import { backward, forward, lossAndGrad, type Targets } from '../reference/mlp';
+import type { Targets } from '../reference/mlp';
 import { isRegression, type Dataset } from '../tasks/modular';
 import { relativeError, transpose } from './dense';
 import { symmetricEigen, symmetricEigenvalues, topEigen, type Eigen } from './eigen';
@@ -21,7 +22,8 @@ import { kernelFidelity, predictedStepChange } from './fidelity';
 import { countAbove, DECAYED_LEVEL, KERNEL_LEVEL, normalisedGramian, subspaceFraction, transferCheck, transferNorms, type ChannelDefinition } from './channel';
 import { blockDiagonalTimes, centredHessian, centredKernel, centredLeft, centredRight, crossEntropyGradient, crossEntropyHessian, type BlockDiagonal } from './crossEntropy';
 import { DissipationGramian, type Integrator } from './gramian';
-import { probeSensitivities, traceView, type Sensitivities } from './jacobian';
+import { traceView, type Sensitivities } from './jacobian';
+import { theoryNet, type TheoryNet } from './network';
 import { kernelBlock, preconditionerWeights, type KernelView } from './kernels';
 import { blockSquareRoots, centrePerPoint, OutputSystem, squaredLossHessian, type OutputLoss, type PointSet } from './outputSystem';
 import { chooseProbe, evenlySpaced, gramianPositions, type Probe } from './probe';
@@ -123,7 +125,10 @@ export interface GramianReadout {
    */
   odeError: number;
   odeErrorWithDecay: number;
-  /** η·λ_max(BK̃) per optimizer step on the whole training set, of the kernel held over the interval just integrated */
+  /**
+   * η·λ_max(BK̃) per optimizer step on the whole training set, of the kernel held over
+   * the interval just integrated (η: that interval's mean step, the transformer's warm-up included)
+   */
   stiffnessPerStep: number;
   /** K̃ products this measurement took (each one VJP and one JVP over a whole set) */
   products: number;
@@ -174,8 +179,8 @@ interface Held {
   /** K̃_QS g and J_Q(wd·w) on the whole held-out set, for the ODE check */
   drive: Float64Array;
   decay: Float64Array;
-  /** η·λ_max(BK̃) of this kernel, whole training set */
-  stiffnessPerStep: number;
+  /** λ_max(BK̃) of this kernel, whole training set */
+  lambdaMax: number;
 }
 
 interface Origin {
@@ -219,7 +224,8 @@ export class Instruments {
   readonly options: InstrumentOptions;
   /** the dense W's set */
   readonly gramianSet: 'train' | 'probe';
-  private readonly layout: ModelLayout;
+  private readonly layout: NetLayout;
+  private readonly net: TheoryNet;
   /**
    * The whole sets. `targets` is what the loss sees (labels for cross-entropy, real
    * targets n×p for the regress task's squared loss); `y` and `clean` are the trained
@@ -239,9 +245,10 @@ export class Instruments {
   private origin: Origin | null = null;
   private restartPending = true;
 
-  constructor(config: Pick<RunConfig, 'seed' | 'probeTrain' | 'probeTest'> & Partial<Pick<RunConfig, 'integrator'>>, dataset: Dataset, layout: ModelLayout, options: Partial<InstrumentOptions> = {}) {
+  constructor(config: Pick<RunConfig, 'seed' | 'probeTrain' | 'probeTest'> & Partial<Pick<RunConfig, 'integrator'>>, dataset: Dataset, layout: NetLayout, options: Partial<InstrumentOptions> = {}) {
     this.options = { ...DEFAULT_INSTRUMENT_OPTIONS, ...(config.integrator ? { integrator: config.integrator } : {}), ...options };
     this.layout = layout;
+    this.net = theoryNet(layout);
     const p = layout.p;
     this.probe = chooseProbe(dataset, config);
     const mS = this.probe.train.examples.length;
@@ -343,11 +350,11 @@ export class Instruments {
   }
 
   private prepare(input: InstrumentInput): Prepared {
-    const { layout, probe, whole } = this;
+    const { layout, net, probe, whole } = this;
     const w = input.state.params;
     const cfg = input.config;
-    const S = probeSensitivities(layout, w, probe.train.tokens, probe.train.examples.length);
-    const grad = lossAndGrad(layout, w, whole.train.tokens, whole.targets, whole.train.m).grad;
+    const S = net.sensitivities(w, probe.train.tokens, probe.train.examples.length);
+    const grad = net.gradient(w, whole.train.tokens, whole.targets, whole.train.m);
     const omega = preconditionerWeights(layout, {
       opt: cfg.opt,
       beta2: cfg.betas[1],
@@ -358,15 +365,15 @@ export class Instruments {
       grad,
     });
     const mG = this.gSet.m;
-    const SG = this.gramianSet === 'probe' && mG === S.m ? S : probeSensitivities(layout, w, this.gSet.tokens, mG);
-    const QG = probeSensitivities(layout, w, subTokens(probe.test.tokens, this.gTest), this.gTest.length);
+    const SG = this.gramianSet === 'probe' && mG === S.m ? S : net.sensitivities(w, this.gSet.tokens, mG);
+    const QG = net.sensitivities(w, subTokens(probe.test.tokens, this.gTest), this.gTest.length);
     const loss: OutputLoss = whole.targets instanceof Uint32Array ? { kind: 'cross-entropy', labels: whole.targets } : { kind: 'squared', targets: whole.targets as Float64Array };
-    const sys = new OutputSystem(layout, w, omega, whole.train, whole.test, loss);
+    const sys = new OutputSystem(net, w, omega, whole.train, whole.test, loss);
     return { S, SG, QG, grad, omega, view: this.view, sys };
   }
 
   private finish(input: InstrumentInput, prep: Prepared, blocks: KernelBlocks, t0: number): InstrumentSnapshot {
-    const { layout, probe } = this;
+    const { layout, net, probe } = this;
     const { S, grad, omega } = prep;
     const cfg = input.config;
     const metrics = this.rotation(S, blocks.K, blocks.Keff);
@@ -374,11 +381,12 @@ export class Instruments {
     let fidelity: number | null = null;
     let fidelityWithDecay: number | null = null;
     if (input.paramsNext) {
-      const uNext = forward(layout, input.paramsNext, probe.train.tokens, S.m).logits;
-      fidelity = kernelFidelity(S.logits, uNext, predictedStepChange(layout, S, omega, grad, cfg.lr));
-      fidelityWithDecay = kernelFidelity(S.logits, uNext, predictedStepChange(layout, S, omega, grad, cfg.lr, { wd: cfg.wd, w: input.state.params }));
+      const uNext = net.forward(input.paramsNext, probe.train.tokens, S.m).logits;
+      const eta = this.stepSize(cfg.lr, input.step);
+      fidelity = kernelFidelity(S.logits, uNext, predictedStepChange(layout, S, omega, grad, eta));
+      fidelityWithDecay = kernelFidelity(S.logits, uNext, predictedStepChange(layout, S, omega, grad, eta, { wd: cfg.wd, w: input.state.params }));
     }
-    const keffTopShare = topParameterShare(layout, input.state.params, probe.train.tokens, S.m, blocks.Keff, omega, this.view);
+    const keffTopShare = topParameterShare(net, input.state.params, probe.train.tokens, S.m, blocks.Keff, omega, this.view);
     return {
       step: input.step,
       view: this.view,
@@ -391,6 +399,18 @@ export class Instruments {
       fidelityWithDecay,
       timeMs: performance.now() - t0,
     };
+  }
+
+  /** η of the optimizer step from `step` to step + 1: lr, times the transformer's warm-up factor (model/rules.ts) */
+  private stepSize(lr: number, step: number): number {
+    return lr * warmupFactor(this.layout.arch, step + 1);
+  }
+
+  /** the mean η over the steps from `from` to `to` */
+  private meanStepSize(lr: number, from: number, to: number): number {
+    let s = 0;
+    for (let k = from; k < to; k++) s += this.stepSize(lr, k);
+    return s / (to - from);
   }
 
   /** Instrument 1 on the plain eNTK K of the train probe (K̃ for its spectrum). */
@@ -449,13 +469,17 @@ export class Instruments {
     const gram = this.gramian;
     if (this.held && !this.restartPending && input.step < this.held.step) this.restartPending = true; // a run reloaded at an earlier step
     let heldProducts = 0;
+    let stiffnessPerStep = 0;
     if (this.held && this.origin && !this.restartPending) {
       const { held, origin } = this;
       const steps = input.step - held.step;
       if (steps > 0) {
-        gram.advance(held.lr, steps, held.K, held.B, held.KQS, o.integrator);
-        for (const t of Object.values(origin.tracked)) t?.advance(held.sys, held.lr, steps, o.integrator, o.krylovTol);
-        const h = held.lr * steps;
+        // the transformer's warm-up: the flow's time h = Σ η_t is exact; the discrete map uses the mean η
+        const eta = this.meanStepSize(held.lr, held.step, input.step);
+        stiffnessPerStep = eta * held.lambdaMax;
+        gram.advance(eta, steps, held.K, held.B, held.KQS, o.integrator);
+        for (const t of Object.values(origin.tracked)) t?.advance(held.sys, eta, steps, o.integrator, o.krylovTol);
+        const h = eta * steps;
         origin.LambdaQQ += h * held.kqqMax;
         for (let i = 0; i < origin.ode.length; i++) {
           origin.ode[i] -= h * held.drive[i];
@@ -493,9 +517,7 @@ export class Instruments {
     const decay = sys.applyJQ(Float64Array.from(input.state.params, (v) => input.config.wd * v));
     // Λ_QQ only bounds the transfer check, which needs a non-empty ker W: whole-set W only
     const kqqMax = this.gramianSet === 'train' ? heldOutKernelMax(sys) : 0;
-    const stiff = input.config.lr * stiffness(sys);
-    const closed = this.held;
-    this.held = { lr: input.config.lr, step: input.step, sys, K, B, KQS, kqqMax, drive, decay, stiffnessPerStep: stiff };
+    this.held = { lr: input.config.lr, step: input.step, sys, K, B, KQS, kqqMax, drive, decay, lambdaMax: stiffness(sys) };
     const origin = this.origin!;
     if (gram.intervals === 0) return null;
 
@@ -561,7 +583,7 @@ export class Instruments {
       predictionError: relativeError(predicted, actual),
       odeError: relativeError(origin.ode, actual),
       odeErrorWithDecay: relativeError(origin.odeDecay, actual),
-      stiffnessPerStep: closed!.stiffnessPerStep,
+      stiffnessPerStep,
       products: heldProducts + sys.products,
     };
   }
@@ -579,33 +601,30 @@ function oneHot(labels: ArrayLike<number>, m: number, p: number): Float64Array {
  * eigenvector, λ₁ = Σ_k ω_k (J_kᵀ v₁)², and parameter k's share is ω_k (J_kᵀ v₁)²/λ₁.
  * In the trace view v₁ is over points; its per-point weight is spread over the p logits.
  */
-function topParameterShare(layout: ModelLayout, w: FloatArray, tokens: Uint32Array, m: number, Keff: Float64Array, omega: Float64Array, view: KernelView): number {
-  const p = layout.p;
+function topParameterShare(net: TheoryNet, w: FloatArray, tokens: Uint32Array, m: number, Keff: Float64Array, omega: Float64Array, view: KernelView): number {
+  const p = net.p;
   const n = view === 'full' ? m * p : m;
   const top = topEigen(Keff, n, 1, { tol: 1e-8 });
   const lam = top.values[0];
   if (!(lam > 0)) return 0;
   const G = new Float64Array(m * p);
   if (view === 'full') G.set(top.vectors.subarray(0, n));
-  else return traceShare(layout, w, tokens, m, top.vectors.subarray(0, n), omega, lam);
-  const cache = forward(layout, w, tokens, m);
-  const jtv = new Float64Array(layout.totalSize);
-  backward(layout, w, tokens, cache, G, jtv, null);
+  else return traceShare(net, w, tokens, m, top.vectors.subarray(0, n), omega, lam);
+  const jtv = net.vjp(w, net.forward(w, tokens, m), G);
   let best = 0;
   for (let k = 0; k < jtv.length; k++) best = Math.max(best, (omega[k] * jtv[k] * jtv[k]) / lam);
   return best;
 }
 
 /** Trace view: λ₁ = Σ_c Σ_k ω_k (Σ_i v_i ∂u_ic/∂w_k)², one back-propagation per logit c. */
-function traceShare(layout: ModelLayout, w: FloatArray, tokens: Uint32Array, m: number, v: Float64Array, omega: Float64Array, lam: number): number {
-  const p = layout.p;
-  const cache = forward(layout, w, tokens, m);
-  const perParam = new Float64Array(layout.totalSize);
+function traceShare(net: TheoryNet, w: FloatArray, tokens: Uint32Array, m: number, v: Float64Array, omega: Float64Array, lam: number): number {
+  const p = net.p;
+  const cache = net.forward(w, tokens, m);
+  const perParam = new Float64Array(net.totalSize);
   for (let c = 0; c < p; c++) {
     const G = new Float64Array(m * p);
     for (let i = 0; i < m; i++) G[i * p + c] = v[i];
-    const jtv = new Float64Array(layout.totalSize);
-    backward(layout, w, tokens, cache, G, jtv, null);
+    const jtv = net.vjp(w, cache, G);
     for (let k = 0; k < jtv.length; k++) perParam[k] += omega[k] * jtv[k] * jtv[k];
   }
   let best = 0;

@@ -14,8 +14,26 @@ import type { ModelLayout, TensorInfo } from '../model/layout';
 import { activateGrad, type FloatArray } from '../reference/kernels';
 import { forward, type ForwardCache } from '../reference/mlp';
 import { matMul } from './dense';
+import { compactVector } from './kernels';
 
-export interface Sensitivities {
+/** What the probe kernels are computed from: the MLP's per-layer factors, or a dense J (network.ts). */
+export type Sensitivities = MlpSensitivities | DenseSensitivities;
+
+/** The dense probe Jacobian: row (i, c) = ∂u_ic/∂w over the compact (padding-free) columns. */
+export interface DenseSensitivities {
+  kind: 'dense';
+  m: number;
+  p: number;
+  /** operands, 2 per point */
+  tokens: Uint32Array;
+  /** (m·p) × P, row-major */
+  J: Float64Array;
+  P: number;
+  logits: Float64Array;
+}
+
+export interface MlpSensitivities {
+  kind: 'mlp';
   m: number;
   p: number;
   /** operands, 2 per point */
@@ -32,7 +50,7 @@ export interface Sensitivities {
 
 const tensorOf = (w: FloatArray, t: TensorInfo) => Float64Array.from(w.subarray(t.offset, t.offset + t.size));
 
-export function probeSensitivities(layout: ModelLayout, w: FloatArray, tokens: Uint32Array, m: number): Sensitivities {
+export function probeSensitivities(layout: ModelLayout, w: FloatArray, tokens: Uint32Array, m: number): MlpSensitivities {
   const { p, layers } = layout;
   const cache = forward(layout, w, tokens, m);
   const N = m * p;
@@ -59,11 +77,11 @@ export function probeSensitivities(layout: ModelLayout, w: FloatArray, tokens: U
       for (let a = 0; a < L.in; a++) D[r * L.in + a] = dX[r * L.in + a] * activateGrad(layout.act, Z[zi + a]);
     }
   }
-  return { m, p, tokens, X: cache.X, delta, dX0: dX, logits: cache.logits };
+  return { kind: 'mlp', m, p, tokens, X: cache.X, delta, dX0: dX, logits: cache.logits };
 }
 
 /** Column offset of each tensor in the compact (padding-free) parameter vector, and P. */
-export function compactOffsets(layout: ModelLayout): { offsets: number[]; P: number } {
+export function compactOffsets(layout: { tensors: readonly TensorInfo[] }): { offsets: number[]; P: number } {
   let P = 0;
   const offsets = layout.tensors.map((t) => {
     const o = P;
@@ -75,6 +93,7 @@ export function compactOffsets(layout: ModelLayout): { offsets: number[]; P: num
 
 /** J (N × P, row-major, compact columns) from the factors. */
 export function probeJacobian(layout: ModelLayout, s: Sensitivities): Float64Array {
+  if (s.kind === 'dense') return s.J;
   const { offsets, P } = compactOffsets(layout);
   const col = new Map(layout.tensors.map((t, k) => [t, offsets[k]]));
   const { m, p } = s;
@@ -131,7 +150,23 @@ export function finiteDifferenceJacobian(layout: ModelLayout, w: FloatArray, tok
  * J·v for a direction v in the flat (padded) layout: the first-order change of
  * the probe outputs when w moves by v (N values, row (i, c)).
  */
-export function jacobianVectorProduct(layout: ModelLayout, s: Sensitivities, v: FloatArray): Float64Array {
+export function jacobianVectorProduct(layout: { tensors: readonly TensorInfo[]; paramCount: number }, s: Sensitivities, v: FloatArray): Float64Array {
+  const { m, p } = s;
+  if (s.kind === 'dense') {
+    const vc = compactVector(layout, v);
+    const out = new Float64Array(m * p);
+    for (let r = 0; r < m * p; r++) {
+      let acc = 0;
+      const row = r * s.P;
+      for (let q = 0; q < s.P; q++) acc += s.J[row + q] * vc[q];
+      out[r] = acc;
+    }
+    return out;
+  }
+  return mlpJacobianVectorProduct(layout as ModelLayout, s, v);
+}
+
+function mlpJacobianVectorProduct(layout: ModelLayout, s: MlpSensitivities, v: FloatArray): Float64Array {
   const { m, p } = s;
   const d = layout.d;
   const out = new Float64Array(m * p);
@@ -194,7 +229,8 @@ export function subSensitivities(s: Sensitivities, positions: ArrayLike<number>)
   };
   const tokens = new Uint32Array(2 * positions.length);
   for (let i = 0; i < positions.length; i++) tokens.set(s.tokens.subarray(2 * positions[i], 2 * positions[i] + 2), 2 * i);
-  return { m: positions.length, p: s.p, tokens, X: s.X.map(rows), delta: s.delta.map(rows), dX0: rows(s.dX0), logits: rows(s.logits) };
+  if (s.kind === 'dense') return { kind: 'dense', m: positions.length, p: s.p, tokens, J: rows(s.J), P: s.P, logits: rows(s.logits) };
+  return { kind: 'mlp', m: positions.length, p: s.p, tokens, X: s.X.map(rows), delta: s.delta.map(rows), dX0: rows(s.dX0), logits: rows(s.logits) };
 }
 
 /**

@@ -9,9 +9,10 @@
  * — and checked against the explicit dense product `denseKernel` in tests.
  */
 import type { OptimizerName } from '../config/settings';
-import type { ModelLayout } from '../model/layout';
+import type { NetLayout } from '../model/arch';
+import type { TensorInfo } from '../model/layout';
 import type { FloatArray } from '../reference/kernels';
-import type { Sensitivities } from './jacobian';
+import type { DenseSensitivities, Sensitivities } from './jacobian';
 
 export interface PreconditionerInput {
   opt: OptimizerName;
@@ -43,7 +44,7 @@ export interface PreconditionerInput {
  * give T's parameters on average, with no single near-zero gradient in charge.
  * From t ≥ 1 the measured v̂ (an average over ~1/(1−β2) steps) is used as is.
  */
-export function preconditionerWeights(layout: ModelLayout, o: PreconditionerInput): Float64Array {
+export function preconditionerWeights(layout: { tensors: readonly TensorInfo[]; totalSize: number }, o: PreconditionerInput): Float64Array {
   const omega = new Float64Array(layout.totalSize);
   const bc2 = 1 - Math.pow(o.beta2, o.t);
   for (const t of layout.tensors) {
@@ -68,7 +69,12 @@ export type KernelView = 'full' | 'trace';
  * K_AB = J_A diag(ω) J_Bᵀ (ω = null: plain eNTK). Full view: (mA·p) × (mB·p),
  * row (i, c); trace view: mA × mB, Σ_c of the diagonal logit pairs.
  */
-export function kernelBlock(layout: ModelLayout, A: Sensitivities, B: Sensitivities, omega: Float64Array | null, view: KernelView = 'full'): Float64Array {
+export function kernelBlock(layout: NetLayout, A: Sensitivities, B: Sensitivities, omega: Float64Array | null, view: KernelView = 'full'): Float64Array {
+  if (A.kind === 'dense' || B.kind === 'dense') {
+    if (A.kind !== 'dense' || B.kind !== 'dense') throw new Error('kernelBlock: both sides must be dense, or both MLP factors');
+    return denseKernelBlock(layout, A, B, omega, view);
+  }
+  if (layout.arch !== 'mlp') throw new Error("kernelBlock: the structured formula is the MLP's");
   const { p, d, layers } = layout;
   const sym = A === B;
   const full = view === 'full';
@@ -143,11 +149,51 @@ export function kernelBlock(layout: ModelLayout, A: Sensitivities, B: Sensitivit
 }
 
 /** The true-parameter entries of a flat-layout vector, in tensor order (J's column order). */
-export function compactVector(layout: ModelLayout, flat: FloatArray): Float64Array {
+export function compactVector(layout: { tensors: readonly TensorInfo[]; paramCount: number }, flat: FloatArray): Float64Array {
   const out = new Float64Array(layout.paramCount);
   let q = 0;
   for (const t of layout.tensors) for (let e = 0; e < t.size; e++) out[q++] = flat[t.offset + e];
   return out;
+}
+
+/**
+ * K_AB from dense Jacobians (the transformer's probe): full view J_A diag(ω) J_Bᵀ;
+ * trace view Σ_c ⟨J_A[(i,c)], ω∘J_B[(j,c)]⟩ without forming the full block.
+ */
+function denseKernelBlock(layout: NetLayout, A: DenseSensitivities, B: DenseSensitivities, omega: Float64Array | null, view: KernelView): Float64Array {
+  const { p } = A;
+  const P = A.P;
+  const w = omega ? compactVector(layout, omega) : null;
+  const sym = A === B;
+  const dot = (ra: number, rb: number) => {
+    const a = A.J.subarray(ra * P, (ra + 1) * P);
+    const b = B.J.subarray(rb * P, (rb + 1) * P);
+    let s = 0;
+    if (w) for (let k = 0; k < P; k++) s += a[k] * w[k] * b[k];
+    else for (let k = 0; k < P; k++) s += a[k] * b[k];
+    return s;
+  };
+  if (view === 'trace') {
+    const K = new Float64Array(A.m * B.m);
+    for (let i = 0; i < A.m; i++)
+      for (let j = sym ? i : 0; j < B.m; j++) {
+        let s = 0;
+        for (let c = 0; c < p; c++) s += dot(i * p + c, j * p + c);
+        K[i * B.m + j] = s;
+        if (sym) K[j * B.m + i] = s;
+      }
+    return K;
+  }
+  const NA = A.m * p;
+  const NB = B.m * p;
+  const K = new Float64Array(NA * NB);
+  for (let r = 0; r < NA; r++)
+    for (let s = sym ? r : 0; s < NB; s++) {
+      const v = dot(r, s);
+      K[r * NB + s] = v;
+      if (sym) K[s * NB + r] = v;
+    }
+  return K;
 }
 
 /** Explicit J_A diag(ω) J_Bᵀ from materialised Jacobians (NA × P, NB × P): the dense oracle. */

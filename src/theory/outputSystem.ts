@@ -18,12 +18,10 @@
  * ker B, and g never has a component there); squared loss Φ = (1/2n)Σ‖u_i − y_i‖²,
  * g = (u − y)/n, B = I/n.
  */
-import type { ModelLayout } from '../model/layout';
 import type { FloatArray } from '../reference/kernels';
-import { backward, forward, type ForwardCache } from '../reference/mlp';
 import { blockDiagonalTimes, crossEntropyGradient, crossEntropyHessian, type BlockDiagonal } from './crossEntropy';
 import { symmetricEigen } from './eigen';
-import { tangentForward } from './jacobian';
+import type { NetCache, TheoryNet } from './network';
 
 export type OutputLoss = { kind: 'cross-entropy'; labels: ArrayLike<number> } | { kind: 'squared'; targets: Float64Array };
 
@@ -47,15 +45,15 @@ export class OutputSystem {
   readonly BhalfPinv: BlockDiagonal;
   /** K̃ products taken so far (each one VJP + one JVP) */
   products = 0;
-  private readonly cacheS: ForwardCache;
-  private readonly cacheQ: ForwardCache;
+  private readonly cacheS: NetCache;
+  private readonly cacheQ: NetCache;
 
   /**
    * @param omega  ω = D·Q per parameter (flat layout), the optimizer's preconditioner and gate
    * @param nScale the n of the 1/n in g and B (the training set size)
    */
   constructor(
-    readonly layout: ModelLayout,
+    readonly net: TheoryNet,
     readonly w: FloatArray,
     readonly omega: Float64Array,
     readonly train: PointSet,
@@ -63,13 +61,13 @@ export class OutputSystem {
     loss: OutputLoss,
     nScale: number = train.m,
   ) {
-    const p = layout.p;
+    const p = net.p;
     this.n = train.m;
     this.p = p;
     this.N = train.m * p;
     this.NQ = test.m * p;
-    this.cacheS = forward(layout, w, train.tokens, train.m);
-    this.cacheQ = forward(layout, w, test.tokens, test.m);
+    this.cacheS = net.forward(w, train.tokens, train.m);
+    this.cacheQ = net.forward(w, test.tokens, test.m);
     this.U = this.cacheS.logits;
     this.UQ = this.cacheQ.logits;
     if (loss.kind === 'cross-entropy') {
@@ -83,9 +81,8 @@ export class OutputSystem {
   }
 
   /** Jᵀv (flat layout) on a set, by back-propagating v as the output gradient */
-  private vjp(cache: ForwardCache, tokens: Uint32Array, v: Float64Array): Float64Array {
-    const grad = new Float64Array(this.layout.totalSize);
-    backward(this.layout, this.w, tokens, cache, v, grad, null);
+  private vjp(cache: NetCache, v: Float64Array): Float64Array {
+    const grad = this.net.vjp(this.w, cache, v);
     for (let k = 0; k < grad.length; k++) grad[k] *= this.omega[k];
     return grad;
   }
@@ -93,23 +90,23 @@ export class OutputSystem {
   /** K̃_SS v */
   applyK = (v: Float64Array): Float64Array => {
     this.products++;
-    return tangentForward(this.layout, this.w, this.cacheS, this.train.tokens, this.vjp(this.cacheS, this.train.tokens, v));
+    return this.net.jvp(this.w, this.cacheS, this.vjp(this.cacheS, v));
   };
 
   /** K̃_QS v (v on the training outputs) */
   applyKQS = (v: Float64Array): Float64Array => {
     this.products++;
-    return tangentForward(this.layout, this.w, this.cacheQ, this.test.tokens, this.vjp(this.cacheS, this.train.tokens, v));
+    return this.net.jvp(this.w, this.cacheQ, this.vjp(this.cacheS, v));
   };
 
   /** K̃_QQ v (v on the held-out outputs) */
   applyKQQ = (v: Float64Array): Float64Array => {
     this.products++;
-    return tangentForward(this.layout, this.w, this.cacheQ, this.test.tokens, this.vjp(this.cacheQ, this.test.tokens, v));
+    return this.net.jvp(this.w, this.cacheQ, this.vjp(this.cacheQ, v));
   };
 
   /** J_Q v (v a parameter direction, flat layout): the first-order change of the held-out outputs */
-  applyJQ = (v: FloatArray): Float64Array => tangentForward(this.layout, this.w, this.cacheQ, this.test.tokens, v);
+  applyJQ = (v: FloatArray): Float64Array => this.net.jvp(this.w, this.cacheQ, v);
 
   /** A z = B^{1/2} K̃ B^{1/2} z, the symmetric form of B K̃ */
   applyA = (z: Float64Array): Float64Array => blockDiagonalTimes(this.Bhalf, this.applyK(blockDiagonalTimes(this.Bhalf, z, 1)), 1);

@@ -10,7 +10,7 @@
  */
 import * as Comlink from 'comlink';
 import type { RunConfig } from '../config/settings';
-import { modelLayout } from '../model/layout';
+import { netLayout } from '../model/arch';
 import { makeDataset } from '../tasks/modular';
 import { Instruments, type InstrumentInput } from '../theory/instruments';
 import type { InstrumentFrame } from './instrumentFrame';
@@ -119,7 +119,7 @@ class LocalHost implements InstrumentHost {
   private readonly extras: LaneExtras;
   constructor(config: RunConfig) {
     const dataset = makeDataset(config);
-    const layout = modelLayout(config);
+    const layout = netLayout(config);
     this.instruments = new Instruments(config, dataset, layout);
     this.extras = new LaneExtras(layout, config.task, dataset);
   }

@@ -12,7 +12,7 @@ import { browserGpuContext } from '../engine/create';
 import { browserShaderSources } from '../engine/browserShaders';
 import { GpuKernelBlocks } from '../engine/probeKernel';
 import { makeDataset } from '../tasks/modular';
-import { modelLayout } from '../model/layout';
+import { netLayout } from '../model/arch';
 import { Instruments, type InstrumentInput } from '../theory/instruments';
 import type { RunConfig } from '../config/settings';
 import type { InstrumentFrame } from './instrumentFrame';
@@ -31,15 +31,16 @@ function serial<T>(fn: () => Promise<T> | T): Promise<T> {
 const api = {
   init(lane: number, config: RunConfig): Promise<void> {
     return serial(async () => {
-      const layout = modelLayout(config);
-      // not cached here: browserGpuContext forgets a lost device, so a reset after a loss gets a fresh one
-      const ctx = await browserGpuContext().catch(() => null);
+      const layout = netLayout(config);
+      // not cached here: browserGpuContext forgets a lost device, so a reset after a loss gets a fresh one.
+      // The GPU kernel blocks are the MLP's structured formula; the transformer's dense Jacobian stays on the CPU.
+      const ctx = layout.arch === 'mlp' ? await browserGpuContext().catch(() => null) : null;
       byLane.get(lane)?.blocks?.destroy();
       const dataset = makeDataset(config);
       byLane.set(lane, {
         inst: new Instruments(config, dataset, layout),
         extras: new LaneExtras(layout, config.task, dataset),
-        blocks: ctx ? new GpuKernelBlocks(ctx, browserShaderSources(), layout) : null,
+        blocks: ctx && layout.arch === 'mlp' ? new GpuKernelBlocks(ctx, browserShaderSources(), layout) : null,
       });
     });
   },

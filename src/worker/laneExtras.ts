@@ -7,7 +7,7 @@
  * and the in-thread host.
  */
 import type { Task } from '../config/settings';
-import type { ModelLayout } from '../model/layout';
+import type { NetLayout } from '../model/arch';
 import { FourierMeter, fourierWithEigenvectors } from '../theory/fourier';
 import type { InstrumentInput, Instruments } from '../theory/instruments';
 import { ModeTracker } from '../theory/rotationTracking';
@@ -17,7 +17,7 @@ export class LaneExtras {
   private readonly meter: FourierMeter;
   private readonly tracker = new ModeTracker();
 
-  constructor(layout: ModelLayout, task: Task, dataset: ConstructorParameters<typeof FourierMeter>[2]) {
+  constructor(layout: NetLayout, task: Task, dataset: ConstructorParameters<typeof FourierMeter>[2]) {
     this.meter = new FourierMeter(layout, task, dataset);
   }
 

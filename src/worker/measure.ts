@@ -15,7 +15,7 @@ import type { RunConfig } from '../config/settings';
 import { readInstrumentState, type Trainer, type TrainerState } from '../model/trainer';
 import type { InstrumentSnapshot } from '../theory/instruments';
 import { FourierMeter, type FourierReadout } from '../theory/fourier';
-import { modelLayout } from '../model/layout';
+import { netLayout } from '../model/arch';
 import { makeDataset } from '../tasks/modular';
 import { createInstrumentHost, InstrumentWorkerError, type InstrumentHost } from './instrumentHost';
 
@@ -98,7 +98,7 @@ export class Measurer {
     const t0 = performance.now();
     const t = this.trainer;
     // the run's layout and dataset depend only on settings a reset applies, so the trainer's config gives them
-    this.fourierMeter ??= new FourierMeter(modelLayout(t.config), t.config.task, makeDataset(t.config));
+    this.fourierMeter ??= new FourierMeter(netLayout(t.config), t.config.task, makeDataset(t.config));
     const state = await t.readState();
     this.freshFourier.push(this.fourierMeter.measure(state.step, state.params));
     this.fourierMs = performance.now() - t0;

@@ -105,14 +105,14 @@ export function FourierView({ compact = false, spectrumOnly = false }: { compact
   else {
     const spectrumPanel = spectrum && (
       <Panel
-        title={layer === 'embed' ? 'Embedding spectrum' : 'First-layer spectrum'}
+        title={layer === 'embed' ? 'Embedding spectrum' : latest.second === 'unembed' ? 'Unembedding spectrum' : 'First-layer spectrum'}
         caption={`${keyCaption(latest)} ${groupCaption(latest)}`}
         formula="share_k = Σ_c (⟨c_k, E_c⟩² + ⟨s_k, E_c⟩²) / (the same summed over all k ≥ 1), c_k, s_k the orthonormal cos / sin of frequency k on ℤ_n, E_c a column of the embedding; key: share_k > 2/K, at most 6"
         tex={String.raw`\text{share}_k = \frac{\sum_c \langle c_k, E_{:c}\rangle^2 + \langle s_k, E_{:c}\rangle^2}{\sum_{k' \ge 1} (\cdots)},\qquad c_k(j) = \sqrt{\tfrac{2}{n}}\cos\tfrac{2\pi k j}{n},\quad s_k(j) = \sqrt{\tfrac{2}{n}}\sin\tfrac{2\pi k j}{n}`}
         tools={
           <select className="small" value={layer} onChange={(e) => setLayer(e.target.value as Layer)} aria-label="which layer's spectrum">
             <option value="embed">embedding E</option>
-            <option value="first">first layer W₁E</option>
+            <option value="first">{latest.second === 'unembed' ? 'unembedding U (rows: answers)' : 'first layer W₁E'}</option>
           </select>
         }
       >

@@ -124,7 +124,7 @@ export function ReservoirView({ compact = false }: { compact?: boolean }) {
             plainGD
               ? 'Plain gradient descent: K̃ = K, and the error should be a few % at small η·r.'
               : `Under ${opt}${opt === 'sgd' ? ' with momentum' : ''}, K̃ = J·D·Q·Jᵀ omits momentum's memory and the changing D, so a large error is the measured gap, not a bug.`
-          } Stiffness η·λ_max(BK̃) = ${fmt(g.stiffnessPerStep)} per step (above 2 the discrete map diverges). ker W ⊆ ker G_Q: ratio ${g.transferRatio === null ? 'n/a (needs a non-empty ker W)' : `${fmt(g.transferRatio)} under the Cauchy–Schwarz bound ${fmt(g.transferBound)} (holds by construction: a consistency check, not evidence)`}.`}
+          }${(lane?.config.batch ?? 0) > 0 ? ` Minibatches (b = ${lane?.config.batch}): g here is the whole training set's, so the batches' sampling noise is left out too.` : ''} Stiffness η·λ_max(BK̃) = ${fmt(g.stiffnessPerStep)} per step (above 2 the discrete map diverges). ker W ⊆ ker G_Q: ratio ${g.transferRatio === null ? 'n/a (needs a non-empty ker W)' : `${fmt(g.transferRatio)} under the Cauchy–Schwarz bound ${fmt(g.transferBound)} (holds by construction: a consistency check, not evidence)`}.`}
           formula="G_Q = ∫ K̃_QS P_g dτ;  predicted ΔU_Q = −G_Q g(s);  error = ‖pred − actual‖ ÷ ‖actual‖;  ‖G_Q ψ‖² ≤ (∫ λ_max(K̃_QQ) dτ)·ψᵀWψ"
           tex={String.raw`G_Q = \int_s^T \tilde K_{QS} P_g \,d\tau,\quad \widehat{\Delta U_Q} = -G_Q\, g(s),\quad \text{err} = \frac{\lVert \widehat{\Delta U_Q} - \Delta U_Q\rVert}{\lVert \Delta U_Q\rVert},\quad \lVert G_Q\psi\rVert^2 \le \Big(\int \lambda_{\max}(\tilde K_{QQ})\,d\tau\Big)\, \psi^{\top} W \psi`}
         >

@@ -9,12 +9,6 @@ export function WaitingForInstruments({ lane }: { lane: LaneSlice | undefined })
   const r = lane?.config.instrumentEvery ?? 0;
   const step = useLab((s) => s.lanes[0]?.step ?? 0);
   if (!lane) return <Placeholder>Starting the run…</Placeholder>;
-  if (lane.config.arch === 'transformer')
-    return (
-      <Placeholder>
-        MLP only: the kernel, channel/reservoir and Gramian views use the MLP's structured eNTK formula, which has no transformer form yet. The curves and the gate view work for the transformer.
-      </Placeholder>
-    );
   if (r <= 0) return <Placeholder>Theory instruments are off (instrumentEvery = 0). Set “instrumentEvery” (r) in the settings and press Reset to measure the kernel every r steps.</Placeholder>;
   return (
     <Placeholder>

@@ -31,6 +31,35 @@ export function matmul(A: FloatArray, B: FloatArray, C: FloatArray, s: MatmulSha
   const tb = (flags & MM_TRANS_B) !== 0;
   const sq = (flags & MM_SQUARE) !== 0;
   const acc = (flags & MM_ACCUMULATE) !== 0;
+  // The plain products in a cache-friendly loop order: the same sums as the defining loop
+  // below (kept for the squared and doubly transposed forms), rounded in another order
+  if (!sq && !(ta && tb)) {
+    if (!acc) C.fill(0, 0, M * N);
+    if (tb) {
+      // C[i,j] += Σ_k A[i,k]·B[j,k]: two contiguous rows
+      for (let i = 0; i < M; i++)
+        for (let j = 0; j < N; j++) {
+          let sum = 0;
+          for (let k = 0, ao = i * K, bo = j * K; k < K; k++) sum += A[ao + k] * B[bo + k];
+          C[i * N + j] += sum;
+        }
+    } else if (!ta) {
+      // C[i,:] += A[i,k]·B[k,:]
+      for (let i = 0; i < M; i++)
+        for (let k = 0, co = i * N; k < K; k++) {
+          const a = A[i * K + k];
+          for (let j = 0, bo = k * N; j < N; j++) C[co + j] += a * B[bo + j];
+        }
+    } else {
+      // C[i,:] += A[k,i]·B[k,:] (A stored K×M)
+      for (let k = 0; k < K; k++)
+        for (let i = 0, bo = k * N; i < M; i++) {
+          const a = A[k * M + i];
+          for (let j = 0, co = i * N; j < N; j++) C[co + j] += a * B[bo + j];
+        }
+    }
+    return;
+  }
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let sum = 0;

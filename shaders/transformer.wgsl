@@ -284,25 +284,62 @@ fn attention_back(@builtin(global_invocation_id) gid: vec3<u32>) {
 @group(0) @binding(49) var<storage, read_write> Gw: array<f32>;
 @group(0) @binding(50) var<storage, read_write> SQw: array<f32>;
 
-// one invocation per weight (o, k): g_i = Σ_t δ_it[o]·x_it[k], then Σ_i g_i and Σ_i g_i²
-@compute @workgroup_size(8, 8)
+// g_i = Σ_t δ_it[o]·x_it[k] per example, then Σ_i g_i and Σ_i g_i². Register-blocked:
+// each invocation owns a 4×4 block of weights, so per row it loads 4 δ and 4 x values
+// for 16 products. As in matmul.wgsl the loops carry no branches: edge rows and columns
+// are clamped to valid indices and their results dropped at the store. A workgroup of
+// 4×4 invocations covers a 16×16 tile (dispatch ceil(N/16) × ceil(M/16)), so the small
+// transformer's 32×32 maps still spread over 4 workgroups. On SwiftShader, against one
+// output per invocation: 5–8× faster at 32×32 and 64×32 (b = 64), 5–6× at 512×128.
+@compute @workgroup_size(4, 4)
 fn seq_weight_grad(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let kk = gid.x;
-  let o = gid.y;
+  let k0 = gid.x * 4u;
+  let o0 = gid.y * 4u;
   let M = WG.a;
   let N = WG.b;
-  if (o >= M || kk >= N) { return; }
-  var s = 0.0;
-  var s2 = 0.0;
+  if (o0 >= M || k0 >= N) { return; }
+  let oc = min(vec4<u32>(o0, o0 + 1u, o0 + 2u, o0 + 3u), vec4<u32>(M - 1u));
+  let kc = min(vec4<u32>(k0, k0 + 1u, k0 + 2u, k0 + 3u), vec4<u32>(N - 1u));
+  var s0 = vec4<f32>(0.0);
+  var s1 = vec4<f32>(0.0);
+  var s2 = vec4<f32>(0.0);
+  var s3 = vec4<f32>(0.0);
+  var q0 = vec4<f32>(0.0);
+  var q1 = vec4<f32>(0.0);
+  var q2 = vec4<f32>(0.0);
+  var q3 = vec4<f32>(0.0);
   for (var i = 0u; i < WG.c; i++) {
-    var g = 0.0;
+    var g0 = vec4<f32>(0.0);
+    var g1 = vec4<f32>(0.0);
+    var g2 = vec4<f32>(0.0);
+    var g3 = vec4<f32>(0.0);
     for (var t = 0u; t < WG.d; t++) {
       let r = i * WG.d + t;
-      g += dYw[r * M + o] * Xw[r * N + kk];
+      let xo = r * N;
+      let x = vec4<f32>(Xw[xo + kc.x], Xw[xo + kc.y], Xw[xo + kc.z], Xw[xo + kc.w]);
+      let yo = r * M;
+      g0 += dYw[yo + oc.x] * x;
+      g1 += dYw[yo + oc.y] * x;
+      g2 += dYw[yo + oc.z] * x;
+      g3 += dYw[yo + oc.w] * x;
     }
-    s += g;
-    s2 += g * g;
+    s0 += g0;
+    s1 += g1;
+    s2 += g2;
+    s3 += g3;
+    q0 += g0 * g0;
+    q1 += g1 * g1;
+    q2 += g2 * g2;
+    q3 += g3 * g3;
   }
-  Gw[o * N + kk] = s;
-  SQw[o * N + kk] = s2;
+  let S = array<vec4<f32>, 4>(s0, s1, s2, s3);
+  let Q = array<vec4<f32>, 4>(q0, q1, q2, q3);
+  for (var a = 0u; a < 4u; a++) {
+    for (var b = 0u; b < 4u; b++) {
+      if (o0 + a < M && k0 + b < N) {
+        Gw[(o0 + a) * N + k0 + b] = S[a][b];
+        SQw[(o0 + a) * N + k0 + b] = Q[a][b];
+      }
+    }
+  }
 }

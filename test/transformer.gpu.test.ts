@@ -184,12 +184,24 @@ describe('transformer.wgsl vs twins', () => {
     const N = 13;
     const dY = rand(n * SEQ * M, rng);
     const X = rand(n * SEQ * N, rng);
-    const r = await run('seqWeightGrad', { WG: u32s([M, N, n, SEQ]), dYw: { data: dY }, Xw: { data: X }, Gw: { size: M * N }, SQw: { size: M * N } }, Math.ceil(N / 8), Math.ceil(M / 8));
+    const r = await run('seqWeightGrad', { WG: u32s([M, N, n, SEQ]), dYw: { data: dY }, Xw: { data: X }, Gw: { size: M * N }, SQw: { size: M * N } }, Math.ceil(N / 16), Math.ceil(M / 16));
     const G = new Float64Array(M * N);
     const SQ = new Float64Array(M * N);
     seqWeightGrad(f64(dY), f64(X), M, N, n, SEQ, G, SQ);
     expectClose(r.Gw, G, ATOL, RTOL, 'dW');
     expectClose(r.SQw, SQ, ATOL, RTOL, 'Σ g_i²');
+    // several 16×16 tiles in both directions, edges not multiples of the 4×4 register block
+    {
+      const [M2, N2, n2] = [37, 18, 5];
+      const dY2 = rand(n2 * SEQ * M2, rng);
+      const X2 = rand(n2 * SEQ * N2, rng);
+      const r2 = await run('seqWeightGrad', { WG: u32s([M2, N2, n2, SEQ]), dYw: { data: dY2 }, Xw: { data: X2 }, Gw: { size: M2 * N2 }, SQw: { size: M2 * N2 } }, Math.ceil(N2 / 16), Math.ceil(M2 / 16));
+      const G2 = new Float64Array(M2 * N2);
+      const SQ2 = new Float64Array(M2 * N2);
+      seqWeightGrad(f64(dY2), f64(X2), M2, N2, n2, SEQ, G2, SQ2);
+      expectClose(r2.Gw, G2, ATOL, RTOL, 'dW (37×18)');
+      expectClose(r2.SQw, SQ2, ATOL, RTOL, 'Σ g_i² (37×18)');
+    }
     // explicit: g_i = δ_iᵀ x_i (S × M by S × N), squared elementwise
     const explicit = new Float64Array(M * N);
     let squaredOperand = 0;

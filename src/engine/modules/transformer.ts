@@ -52,8 +52,8 @@ function weightGrad(c: Ctx, W: TensorInfo, out: number, inp: number, dY: GPUBuff
     return arena.bind(
       'seqWeightGrad',
       { WG: arena.u32Slot([out, inp, b, SEQ]), dYw: whole(dY), Xw: whole(X), Gw: tensorSlice(g.grad, W), SQw: tensorSlice(g.sq, W) },
-      Math.ceil(inp / 8),
-      Math.ceil(out / 8),
+      Math.ceil(inp / 16),
+      Math.ceil(out / 16),
     );
   return matmul(arena, out, inp, SEQ * b, MM_TRANS_A, whole(dY), whole(X), tensorSlice(g.grad, W));
 }

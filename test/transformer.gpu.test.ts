@@ -195,7 +195,12 @@ describe('transformer.wgsl vs twins', () => {
       const [M2, N2, n2] = [37, 18, 5];
       const dY2 = rand(n2 * SEQ * M2, rng);
       const X2 = rand(n2 * SEQ * N2, rng);
-      const r2 = await run('seqWeightGrad', { WG: u32s([M2, N2, n2, SEQ]), dYw: { data: dY2 }, Xw: { data: X2 }, Gw: { size: M2 * N2 }, SQw: { size: M2 * N2 } }, Math.ceil(N2 / 16), Math.ceil(M2 / 16));
+      const r2 = await run(
+        'seqWeightGrad',
+        { WG: u32s([M2, N2, n2, SEQ]), dYw: { data: dY2 }, Xw: { data: X2 }, Gw: { size: M2 * N2 }, SQw: { size: M2 * N2 } },
+        Math.ceil(N2 / 16),
+        Math.ceil(M2 / 16),
+      );
       const G2 = new Float64Array(M2 * N2);
       const SQ2 = new Float64Array(M2 * N2);
       seqWeightGrad(f64(dY2), f64(X2), M2, N2, n2, SEQ, G2, SQ2);

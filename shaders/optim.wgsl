@@ -11,6 +11,7 @@
 //   Cautious: c = [u·μ > 0] (else c = 1)
 // mask_partial / mask_finish: per tensor T, (Σq, Σc) → stats[2T], stats[2T+1]
 // apply: s_T = 1/max(mean_T c, 1e−3) for Cautious (else 1); w ← w − η·wd·w − η·s_T·c·q·u
+// direction_apply: direction and apply fused where s_T = 1 (every optimizer but Cautious)
 // Buffers (P = padded parameter count): state = [m | v | aux | s], each P long
 // (aux: SGD momentum buffer or Grokfast's EMA); out = [u | q | c].
 // Mirrors src/reference/optimizer.ts line for line.
@@ -51,6 +52,35 @@ const LANES: u32 = 64u;
 fn direction(@builtin(global_invocation_id) gid: vec3<u32>) {
   let k = gid.x;
   if (k >= O.P) { return; }
+  stepDirection(k);
+}
+
+// direction and apply in one pass, for the optimizers whose update needs no per-tensor
+// statistic (all but Cautious, whose s_T is a mean over the tensor): s_T = 1, so
+// w ← w − η·wd·w − η·1·c·q·u with c = 1, the same expression `apply` evaluates. The
+// mask sums (the gate's open fraction) still follow as telemetry. Layout padding is
+// left alone, as `apply` leaves it.
+@group(0) @binding(17) var<storage, read_write> wF: array<f32>;
+@group(0) @binding(18) var<storage, read> tensorsF: array<vec2<u32>>;
+
+@compute @workgroup_size(256)
+fn direction_apply(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let k = gid.x;
+  if (k >= O.P) { return; }
+  let uqc = stepDirection(k);
+  var inTensor = false;
+  for (var t = 0u; t < O.T; t++) {
+    let r = tensorsF[t];
+    inTensor = inTensor || (k >= r.x && k < r.x + r.y);
+  }
+  if (!inTensor) { return; }
+  let wk = wF[k];
+  wF[k] = wk - O.lr * O.wd * wk - O.lr * 1.0 * uqc.z * uqc.y * uqc.x;
+}
+
+/// moments, direction u, gate mask q and Cautious mask c of parameter k, written to
+/// state and out; returns (u, q, c)
+fn stepDirection(k: u32) -> vec3<f32> {
   let mu = grad[k];
   var g = mu;
   if (O.opt == 3u) {
@@ -92,6 +122,7 @@ fn direction(@builtin(global_invocation_id) gid: vec3<u32>) {
   out[k] = u;
   out[O.P + k] = q;
   out[2u * O.P + k] = c;
+  return vec3<f32>(u, q, c);
 }
 
 @group(0) @binding(5) var<uniform> O2: OptParams;

@@ -96,5 +96,17 @@ describe('optim.wgsl', () => {
         if (flips === 0) expectClose(mf[11].subarray(0, 2 * T), sums, 1e-4, 1e-5, 'mask sums');
         const ap = await runKernel('optApply', { 12: params, 13: { data: tensorTable }, 14: { data: out }, 15: { data: mf[11] }, 16: { data: w0 } }, Math.ceil(P / 256));
         if (flips === 0) expectClose(ap[16].subarray(0, P), w, 1e-7, 1e-5, 'w');
+        // the fused pass (every optimizer but Cautious): the same state, out and w as direction → apply
+        if (opt !== 'cautious') {
+          const f = await runKernel(
+            'optDirectionApply',
+            { 0: params, 1: { data: mu }, 2: { data: sq }, 3: { data: state }, 4: { size: 3 * P }, 17: { data: w0 }, 18: { data: tensorTable } },
+            Math.ceil(P / 256),
+          );
+          expectClose(f[3].subarray(0, 4 * P), d[3].subarray(0, 4 * P), 0, 0, 'fused state = direction state');
+          expectClose(f[4].subarray(0, 3 * P), out.subarray(0, 3 * P), 0, 0, 'fused out = direction out');
+          expectClose(f[17].subarray(0, P), ap[16].subarray(0, P), 0, 0, 'fused w = apply w');
+          if (flips === 0) expectClose(f[17].subarray(0, P), w, 1e-7, 1e-5, 'fused w vs twin');
+        }
       });
 });

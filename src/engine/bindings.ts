@@ -23,6 +23,7 @@ export const BINDINGS = {
   metricsPartial: { M0: 0, perEx: 1, category: 2, partials: 3, weights: 7 },
   metricsFinish: { M1: 4, partialsIn: 5, history: 6 },
   optDirection: { O: 0, grad: 1, sq: 2, state: 3, out: 4 },
+  optDirectionApply: { O: 0, grad: 1, sq: 2, state: 3, out: 4, wF: 17, tensorsF: 18 },
   maskPartial: { O2: 5, tensors: 6, outIn: 7, partials: 8 },
   maskFinish: { O3: 9, partialsIn: 10, stats: 11 },
   optApply: { O4: 12, tensorsA: 13, outA: 14, statsA: 15, w: 16 },

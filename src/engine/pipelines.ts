@@ -20,6 +20,7 @@ export const ENTRY_POINTS = {
   metricsPartial: ['metrics', 'partial'],
   metricsFinish: ['metrics', 'finish'],
   optDirection: ['optim', 'direction'],
+  optDirectionApply: ['optim', 'direction_apply'],
   maskPartial: ['optim', 'mask_partial'],
   maskFinish: ['optim', 'mask_finish'],
   optApply: ['optim', 'apply'],

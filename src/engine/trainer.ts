@@ -165,7 +165,7 @@ export class GpuTrainer implements Trainer {
     // ---- the model and the modules around it ----
     // the task picks the loss module: both write the output gradient over the logits
     const loss: OutputLoss = reg ? new SquaredLoss(arena, reg.k) : new SoftmaxCrossEntropy(arena, layout.p);
-    this.opt = new Optimizer(arena, layout.tensors, P, this.g);
+    this.opt = new Optimizer(arena, layout.tensors, P, this.g, config.opt);
     this.metrics = new CategoryMetrics(arena, nAll, perEx, category, this.history, this.g.params, P);
 
     // ---- static data ----

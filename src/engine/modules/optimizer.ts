@@ -15,7 +15,7 @@ const LANES = 64;
 
 export const OptimizerSpec = {
   name: 'optimizer and gate',
-  kernels: ['optDirection', 'maskPartial', 'maskFinish', 'optApply'],
+  kernels: ['optDirection', 'optDirectionApply', 'maskPartial', 'maskFinish', 'optApply'],
   twins: ['src/reference/optimizer.ts#optimDirection', 'src/reference/optimizer.ts#tensorMaskSums', 'src/reference/optimizer.ts#optimApply'],
 } as const satisfies ModuleSpec;
 
@@ -30,7 +30,12 @@ export class Optimizer implements LayerModule {
   readonly out: GPUBuffer;
   /** per tensor (Σq, Σc) of the last step */
   readonly stats: GPUBuffer;
-  readonly dispatches: Dispatch[];
+  /** direction → mask sums → apply: Cautious, whose per-tensor rescale s_T needs the sums first */
+  private readonly separate: Dispatch[];
+  /** direction+apply in one pass → mask sums (telemetry): every other optimizer (s_T = 1) */
+  private readonly fused: Dispatch[];
+  /** the optimizer the last `writeUniform` set up (a live change of opt switches the list) */
+  private cautious: boolean;
   private readonly slotOffset: number;
 
   constructor(
@@ -38,7 +43,9 @@ export class Optimizer implements LayerModule {
     tensors: readonly TensorInfo[],
     private readonly P: number,
     g: GradBuffers,
+    opt: OptimParams['opt'],
   ) {
+    this.cautious = opt === 'cautious';
     const T = tensors.length;
     this.state = arena.f32(4 * P, 'optimizer state m|v|aux|s');
     this.out = arena.f32(3 * P, 'u|q|c');
@@ -48,22 +55,35 @@ export class Optimizer implements LayerModule {
     write(arena.device.queue, table, 0, Uint32Array.from(tensors.flatMap((t) => [t.offset, t.size])));
     this.slotOffset = arena.slot();
     const u = { buffer: arena.uniform, offset: this.slotOffset, size: 64 };
-    this.dispatches = [
-      arena.bind('optDirection', { O: u, grad: whole(g.grad), sq: whole(g.sq), state: whole(this.state), out: whole(this.out) }, Math.ceil(P / 256)),
+    const sums = [
       arena.bind('maskPartial', { O2: u, tensors: whole(table), outIn: whole(this.out), partials: whole(partials) }, T),
       arena.bind('maskFinish', { O3: u, partialsIn: whole(partials), stats: whole(this.stats) }, 1),
+    ];
+    this.separate = [
+      arena.bind('optDirection', { O: u, grad: whole(g.grad), sq: whole(g.sq), state: whole(this.state), out: whole(this.out) }, Math.ceil(P / 256)),
+      ...sums,
       arena.bind('optApply', { O4: u, tensorsA: whole(table), outA: whole(this.out), statsA: whole(this.stats), w: whole(g.params) }, Math.ceil(P / 256)),
+    ];
+    this.fused = [
+      arena.bind('optDirectionApply', { O: u, grad: whole(g.grad), sq: whole(g.sq), state: whole(this.state), out: whole(this.out), wF: whole(g.params), tensorsF: whole(table) }, Math.ceil(P / 256)),
+      ...sums,
     ];
     this.T = T;
   }
 
   private readonly T: number;
 
+  /** this step's dispatches: 3 (direction+apply fused), or 4 for Cautious */
+  get dispatches(): readonly Dispatch[] {
+    return this.cautious ? this.separate : this.fused;
+  }
+
   /** The step's hyper-parameters into the uniform (uploaded at once). */
   writeUniform(hp: OptimParams): void {
     const { arena } = this;
     const u = new Uint32Array(arena.uniformData, this.slotOffset, 16);
     const f = new Float32Array(arena.uniformData, this.slotOffset, 16);
+    this.cautious = hp.opt === 'cautious';
     u.set([this.P, OPT_CODE[hp.opt], GATE_CODE[hp.gate], this.T]);
     f.set(
       [

@@ -5,6 +5,8 @@
 //   bias_grad:    db_j = Σ_i dZ_ij, and with SQUARE also S_j = Σ_i dZ_ij² (per-example Σg²
 //                 of the bias: g_i(b) = δ_i). One invocation per column, loop over rows:
 //                 no atomics, deterministic order.
+//   act_bias_grad: act_backward and bias_grad in one pass (one invocation per column):
+//                 dZ_ij = dH_ij ∘ act'(Z_ij) written in place, and its column sums as above.
 // Layout: row-major rows × cols. act: 0 relu, 1 gelu (tanh form), 2 quadratic z².
 
 struct Shape {
@@ -92,4 +94,28 @@ fn bias_grad(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   G[j] = s;
   if ((S2.flags & 1u) != 0u) { SQ[j] = s2; }
+}
+
+// act_bias_grad: bindings 11–15
+@group(0) @binding(11) var<uniform> S3: Shape;
+@group(0) @binding(12) var<storage, read> Zg: array<f32>;
+@group(0) @binding(13) var<storage, read_write> Dg: array<f32>;
+@group(0) @binding(14) var<storage, read_write> Gg: array<f32>;
+@group(0) @binding(15) var<storage, read_write> SQg: array<f32>;
+
+@compute @workgroup_size(64)
+fn act_bias_grad(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = gid.x;
+  if (j >= S3.cols) { return; }
+  var s = 0.0;
+  var s2 = 0.0;
+  for (var i = 0u; i < S3.rows; i++) {
+    let idx = i * S3.cols + j;
+    let v = Dg[idx] * act_grad(S3.act, Zg[idx]);
+    Dg[idx] = v;
+    s += v;
+    s2 += v * v;
+  }
+  Gg[j] = s;
+  if ((S3.flags & 1u) != 0u) { SQg[j] = s2; }
 }

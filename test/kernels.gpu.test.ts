@@ -123,6 +123,22 @@ describe('activation.wgsl', () => {
       ref.actBackward(dH, Float32Array.from(Z), dZ, rows * cols, act);
       const ob = await runKernel('actBackward', { 4: u32s([rows, cols, code, 0]), 5: { data: Float32Array.from(Z) }, 6: { data: dH } }, Math.ceil((rows * cols) / 256));
       expectClose(ob[6], dZ, 2e-6, 1e-5, 'dZ');
+      // the fused backward (act_backward then bias_grad, one invocation per column); with and without Σ dZ²
+      for (const flags of [0, 1]) {
+        const db = new Float64Array(cols);
+        const sdb = new Float64Array(cols);
+        ref.biasGrad(dZ, rows, cols, db, sdb);
+        const of = await runKernel(
+          'actBiasGrad',
+          { 11: u32s([rows, cols, code, flags]), 12: { data: Float32Array.from(Z) }, 13: { data: dH }, 14: { size: cols }, 15: { size: cols } },
+          Math.ceil(cols / 64),
+        );
+        expectClose(of[13], dZ, 2e-6, 1e-5, 'fused dZ');
+        // as bias_grad: rows terms, each |dZ| ≤ 4·|dH| here, plus dZ's own rounding carried through the sum
+        expectClose(of[14], db, 4 * (rows + 1) * U * rows + rows * 2e-6, 1e-5, 'fused db');
+        if (flags) expectClose(of[15], sdb, 16 * (rows + 2) * U * rows + rows * 2e-5, 1e-5, 'fused Σ dZ²');
+        else expect(Array.from(of[15]).every((v) => v === 0)).toBe(true);
+      }
     }),
   );
 

@@ -16,6 +16,7 @@ export const BINDINGS = {
   addBias: { S1: 4, Xr: 5, D: 6 },
   actBackward: { S1: 4, Xr: 5, D: 6 },
   biasGrad: { S2: 7, dZ: 8, G: 9, SQ: 10 },
+  actBiasGrad: { S3: 11, Zg: 12, Dg: 13, Gg: 14, SQg: 15 },
   gather: { G0: 0, E: 1, tok: 2, X: 3 },
   scatter: { G1: 4, dX: 5, rowStart: 6, entries: 7, dE: 8, SQ: 9 },
   softmaxCE: { L: 0, labels: 1, Z: 2, perEx: 3 },

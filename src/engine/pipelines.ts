@@ -13,6 +13,7 @@ export const ENTRY_POINTS = {
   addBias: ['activation', 'add_bias'],
   actBackward: ['activation', 'act_backward'],
   biasGrad: ['activation', 'bias_grad'],
+  actBiasGrad: ['activation', 'act_bias_grad'],
   gather: ['embed', 'gather'],
   scatter: ['embed', 'scatter'],
   softmaxCE: ['loss', 'softmax_ce'],

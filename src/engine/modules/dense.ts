@@ -1,10 +1,11 @@
 /**
  * A dense layer: Z = X Wᵀ + b, H = act(Z) (identity for the head).
  * Forward: matmul then bias_act (add_bias for the head). Backward, given dH:
- * dZ = dH ∘ act'(Z) in place; dW = dZᵀX, with the exact gate's Σ_i (g_i/b)² =
- * (dZ∘dZ)ᵀ(X∘X) fused into the same pass (one position per example, so no
- * cross terms); db = Σ_i dZ_i and Σ_i dZ_i²; dX = dZ W.
- * Twins: src/reference/kernels.ts matmul, biasAct, actBackward, biasGrad.
+ * dZ = dH ∘ act'(Z) in place with db = Σ_i dZ_i and Σ_i dZ_i² in the same pass
+ * (act_bias_grad; bias_grad alone for the head); dW = dZᵀX, with the exact gate's
+ * Σ_i (g_i/b)² = (dZ∘dZ)ᵀ(X∘X) fused into the same pass (one position per example,
+ * so no cross terms); dX = dZ W.
+ * Twins: src/reference/kernels.ts matmul, biasAct, actBackward then biasGrad.
  */
 import type { Activation } from '../../config/settings';
 import type { Layer, TensorInfo } from '../../model/layout';
@@ -17,7 +18,7 @@ export const ACT_CODE = { relu: 0, gelu: 1, quadratic: 2 } as const;
 
 export const DenseSpec = {
   name: 'dense',
-  kernels: ['matmul', 'matmulDual', 'biasAct', 'addBias', 'actBackward', 'biasGrad'],
+  kernels: ['matmul', 'matmulDual', 'biasAct', 'addBias', 'actBiasGrad', 'biasGrad'],
   twins: ['src/reference/kernels.ts#matmul', 'src/reference/kernels.ts#biasAct', 'src/reference/kernels.ts#actBackward', 'src/reference/kernels.ts#biasGrad'],
 } as const satisfies ModuleSpec;
 
@@ -52,10 +53,18 @@ export class Dense implements LayerModule {
   backward(b: number, g: GradBuffers, X: GPUBuffer, Z: GPUBuffer, dOut: GPUBuffer, dX: GPUBuffer, withSq: boolean): Dispatch[] {
     const { arena, L } = this;
     const list: Dispatch[] = [];
-    if (this.act !== null) list.push(arena.bind('actBackward', { S1: arena.u32Slot([b, L.out, ACT_CODE[this.act], 0]), Xr: whole(Z), D: whole(dOut) }, Math.ceil((b * L.out) / 256)));
+    // dZ = dH ∘ act'(Z) in place and the bias's Σ dZ, Σ dZ² in one pass (bias_grad alone for the head)
+    if (this.act !== null)
+      list.push(
+        arena.bind(
+          'actBiasGrad',
+          { S3: arena.u32Slot([b, L.out, ACT_CODE[this.act], withSq ? 1 : 0]), Zg: whole(Z), Dg: whole(dOut), Gg: tensorSlice(g.grad, L.bias), SQg: tensorSlice(g.sq, L.bias) },
+          Math.ceil(L.out / 64),
+        ),
+      );
+    else list.push(arena.bind('biasGrad', { S2: arena.u32Slot([b, L.out, 0, withSq ? 1 : 0]), dZ: whole(dOut), G: tensorSlice(g.grad, L.bias), SQ: tensorSlice(g.sq, L.bias) }, Math.ceil(L.out / 64)));
     if (withSq) list.push(matmulDual(arena, L.out, L.in, b, MM_TRANS_A, whole(dOut), whole(X), tensorSlice(g.grad, L.weight), tensorSlice(g.sq, L.weight)));
     else list.push(matmul(arena, L.out, L.in, b, MM_TRANS_A, whole(dOut), whole(X), tensorSlice(g.grad, L.weight)));
-    list.push(arena.bind('biasGrad', { S2: arena.u32Slot([b, L.out, 0, withSq ? 1 : 0]), dZ: whole(dOut), G: tensorSlice(g.grad, L.bias), SQ: tensorSlice(g.sq, L.bias) }, Math.ceil(L.out / 64)));
     list.push(matmul(arena, b, L.in, L.out, 0, whole(dOut), tensorSlice(g.params, L.weight), whole(dX)));
     return list;
   }

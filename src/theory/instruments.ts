@@ -349,7 +349,18 @@ export class Instruments {
     return this.finish(input, prep, { K, Keff, KG, KQS }, t0);
   }
 
-  private prepare(input: InstrumentInput): Prepared {
+  /**
+   * `keffTopShare` alone, without the rest of a measurement: the probe's K̃ and the
+   * largest share of λ_max(K̃) one parameter carries (what a snapshot records).
+   */
+  topShare(input: InstrumentInput): number {
+    const { S, omega } = this.probeAndPreconditioner(input);
+    const Keff = kernelBlock(this.layout, S, S, omega, this.view);
+    return topParameterShare(this.net, input.state.params, this.probe.train.tokens, S.m, Keff, omega, this.view);
+  }
+
+  /** the train probe's sensitivities, the whole-set gradient and ω = D·Q */
+  private probeAndPreconditioner(input: InstrumentInput): { S: Sensitivities; grad: Float64Array; omega: Float64Array } {
     const { layout, net, probe, whole } = this;
     const w = input.state.params;
     const cfg = input.config;
@@ -364,6 +375,13 @@ export class Instruments {
       q: cfg.gate === 'off' ? null : (input.gateMask ?? null),
       grad,
     });
+    return { S, grad, omega };
+  }
+
+  private prepare(input: InstrumentInput): Prepared {
+    const { net, probe, whole } = this;
+    const w = input.state.params;
+    const { S, grad, omega } = this.probeAndPreconditioner(input);
     const mG = this.gSet.m;
     const SG = this.gramianSet === 'probe' && mG === S.m ? S : net.sensitivities(w, this.gSet.tokens, mG);
     const QG = net.sensitivities(w, subTokens(probe.test.tokens, this.gTest), this.gTest.length);

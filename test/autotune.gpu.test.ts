@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fileTuneCache } from '../src/cli/tuneCache';
 import { defaultConfig, type RunConfig } from '../src/config/settings';
 import { cacheKey, memoryCache, MATMUL_VARIANTS, probeShape, PROBE_ROWS, setTuneCache, shapeKey, stepShapes, tuneMatmul, variantFor, type MatmulVariant } from '../src/engine/autotune';
+import { variantApplies } from '../src/engine/modules/matmul';
 import { nodeShaderSources } from '../src/engine/nodeShaders';
 import { GpuTrainer } from '../src/engine/trainer';
 import { MM_TRANS_A, MM_TRANS_B } from '../src/reference/kernels';
@@ -44,12 +45,17 @@ describe('autotune', () => {
     const plan = await tuneMatmul(ctx, pl, src, shapes, Infinity);
     expect(plan.fromCache).toBe(false);
     expect(plan.table.length).toBe(shapes.length);
-    for (const r of plan.table) {
+    for (const [r, s] of plan.table.map((r, i) => [r, shapes[i]] as const)) {
       expect(r.ms.block4).toBeGreaterThan(0);
       expect(r.ms.tiled).toBeGreaterThan(0);
-      // the choice is the faster of the two timings
-      expect(r.chosen).toBe(r.ms.tiled! < r.ms.block4! ? 'tiled' : 'block4');
+      // kvec is a candidate exactly where it applies (A·Bᵀ, K % 4 = 0), and then it is timed too
+      expect('kvec' in r.ms).toBe(variantApplies('kvec', s));
+      if (variantApplies('kvec', s)) expect(r.ms.kvec).toBeGreaterThan(0);
+      // the choice is the fastest of the timings
+      const fastest = Object.entries(r.ms).sort((a, b) => a[1]! - b[1]!)[0][0];
+      expect(r.chosen).toBe(fastest);
     }
+    expect(plan.table.some((r) => 'kvec' in r.ms)).toBe(true);
     for (const s of shapes) expect(plan.choice[shapeKey(s)]).toBe(plan.table.find((r) => r.shape === shapeKey(s))!.chosen);
     const again = await tuneMatmul(ctx, pl, src, shapes, Infinity);
     expect(again.fromCache).toBe(true);
@@ -61,7 +67,7 @@ describe('autotune', () => {
     const plan = await tuneMatmul(ctx, pl, nodeShaderSources(), stepShapes(cfg), 0);
     expect(plan.fallback).toBe(ctx.software ? 'block4' : 'tiled');
     // the first shape is always started; the rest are past the budget
-    expect(plan.table.slice(1).every((r) => r.ms.block4 === null && r.ms.tiled === null && r.chosen === plan.fallback)).toBe(true);
+    expect(plan.table.slice(1).every((r) => Object.values(r.ms).every((x) => x === null) && r.chosen === plan.fallback)).toBe(true);
     expect(variantFor(plan, { M: 3, N: 3, K: 3, flags: 0 })).toBe(plan.fallback);
   });
 
@@ -132,5 +138,16 @@ describe('autotune', () => {
     g.destroy();
     // test/transformer-engine.gpu.test.ts's bound for smooth optimizers (chains of short float32 sums, LayerNorms, softmaxes)
     expect(relativeError(st.params, r.w)).toBeLessThan(1e-4);
+    // the same run with kvec named for every product: it runs the forward maps (d = 8, F = 16: K % 4 = 0), block4 the rest
+    const kv = memoryCache();
+    await kv.set(cacheKey(ctx, nodeShaderSources()), Object.fromEntries(shapes.map((k) => [k, 'kvec' as const])));
+    setTuneCache(kv);
+    const gk = await GpuTrainer.create(c, ctx, nodeShaderSources());
+    expect(gk.info.kernels).toMatch(/kvec ×\d+/);
+    gk.train(30);
+    await gk.flush();
+    const sk = await gk.readState();
+    gk.destroy();
+    expect(relativeError(sk.params, r.w)).toBeLessThan(1e-4);
   });
 });

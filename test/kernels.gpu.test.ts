@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as ref from '../src/reference/kernels';
 import { MM_ACCUMULATE, MM_SQUARE, MM_TRANS_A, MM_TRANS_B } from '../src/reference/kernels';
 import { Rng } from '../src/util/rng';
+import { variantApplies, variantFor } from '../src/engine/modules/matmul';
 import { expectClose, gpu, runKernel, u32s } from './gpu';
 
 const U = 2 ** -24; // float32 unit roundoff
@@ -33,6 +34,43 @@ describe('GPU adapter', () => {
     const { ctx } = await gpu();
     expect(ctx.adapterName.length).toBeGreaterThan(0);
     console.log(`GPU tests run on: ${ctx.adapterName}`);
+  });
+});
+
+// kvec (shaders/matmul_kvec.wgsl): the forward products A·Bᵀ with K a multiple of 4 only
+describe('matmulKvec (A·Bᵀ, vec4 loads along k)', () => {
+  const shapes: [number, number, number][] = [
+    [1, 1, 4],
+    [31, 33, 8],
+    [33, 31, 64],
+    [32, 32, 32],
+    [13, 37, 4],
+    [70, 3, 128],
+    [65, 66, 68],
+  ];
+  for (const [M, N, K] of shapes)
+    for (const flags of [MM_TRANS_B, MM_TRANS_B | MM_ACCUMULATE])
+      it(`M=${M} N=${N} K=${K} flags=${flags}`, async () => {
+        expect(variantApplies('kvec', { M, N, K, flags })).toBe(true);
+        const rng = new Rng(M * 1000 + N * 10 + K, `kvec${flags}`);
+        const A = rand(M * K, rng);
+        const B = rand(K * N, rng);
+        const C0 = rand(M * N, rng);
+        const expected = Float64Array.from(C0);
+        ref.matmul(A, B, expected, { M, N, K, flags });
+        const absSum = Float64Array.from(C0, Math.abs);
+        ref.matmul(Float64Array.from(A, Math.abs), Float64Array.from(B, Math.abs), absSum, { M, N, K, flags: flags | MM_ACCUMULATE });
+        const out = await runKernel('matmulKvec', { 0: u32s([M, N, K, flags]), 1: { data: A }, 2: { data: B }, 3: { data: C0 } }, Math.ceil(N / 32), Math.ceil(M / 32));
+        // a dot of 4 products per step: the same K + 1 roundings bound as the scalar loop
+        expectWithinSumBound(out[3], expected, absSum, K + 1, 'C');
+      });
+  it('never applies where it would be wrong: K not a multiple of 4, TRANS_A, SQUARE, plain A·B', () => {
+    expect(variantApplies('kvec', { M: 8, N: 8, K: 6, flags: MM_TRANS_B })).toBe(false);
+    expect(variantApplies('kvec', { M: 8, N: 8, K: 8, flags: MM_TRANS_A })).toBe(false);
+    expect(variantApplies('kvec', { M: 8, N: 8, K: 8, flags: MM_TRANS_B | MM_SQUARE })).toBe(false);
+    expect(variantApplies('kvec', { M: 8, N: 8, K: 8, flags: 0 })).toBe(false);
+    // a plan that names kvec for such a product (a stale cache) runs block4 instead
+    expect(variantFor({ choice: { '8x8x6/2': 'kvec' }, fallback: 'kvec' }, { M: 8, N: 8, K: 6, flags: MM_TRANS_B })).toBe('block4');
   });
 });
 

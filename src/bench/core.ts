@@ -11,6 +11,7 @@
 import { defaultConfig, type GateVariant, type RunConfig } from '../config/settings';
 import { presetConfig } from '../config/presets';
 import { MATMUL_VARIANTS, type MatmulShape, type MatmulVariant, shapeKey, stepShapes } from '../engine/autotune';
+import { variantApplies } from '../engine/modules/matmul';
 import type { GpuContext } from '../engine/device';
 import { getPipelines } from '../engine/pipelines';
 import { GpuKernelBlocks } from '../engine/probeKernel';
@@ -99,7 +100,8 @@ export function ceilingShapes(cfg: RunConfig): MatmulShape[] {
 
 export interface MatmulCeilingRow {
   shape: string;
-  gflops: Record<MatmulVariant, number>;
+  /** per variant that applies to the product (kvec: A·Bᵀ only) */
+  gflops: Partial<Record<MatmulVariant, number>>;
 }
 
 /** GFLOP/s of every matmul variant at full size (interleaved, best of `rounds`) */
@@ -112,11 +114,13 @@ export async function matmulCeiling(ctx: GpuContext, src: ShaderSources, shapes:
     const bufs = [s.M * s.K, s.K * s.N, s.M * s.N].map((n) => device.createBuffer({ size: 4 * n, usage }));
     const uni = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(uni, 0, Uint32Array.from([s.M, s.N, s.K, s.flags]));
-    const variants = (Object.keys(MATMUL_VARIANTS) as MatmulVariant[]).map((v) => {
-      const pipeline = pl[MATMUL_VARIANTS[v].plain];
-      const bg = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [uni, ...bufs].map((buffer, binding) => ({ binding, resource: { buffer } })) });
-      return { v, pipeline, bg };
-    });
+    const variants = (Object.keys(MATMUL_VARIANTS) as MatmulVariant[])
+      .filter((v) => variantApplies(v, s))
+      .map((v) => {
+        const pipeline = pl[MATMUL_VARIANTS[v].plain];
+        const bg = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [uni, ...bufs].map((buffer, binding) => ({ binding, resource: { buffer } })) });
+        return { v, pipeline, bg };
+      });
     const run = async (c: (typeof variants)[number], reps: number) => {
       const enc = device.createCommandEncoder();
       const pass = enc.beginComputePass();
@@ -134,10 +138,10 @@ export async function matmulCeiling(ctx: GpuContext, src: ShaderSources, shapes:
       const ms = await run(c, 1);
       while (ms * reps < 20 && reps < 256) reps *= 2;
     }
-    const best = { block4: Infinity, tiled: Infinity } as Record<MatmulVariant, number>;
-    for (let r = 0; r < rounds; r++) for (const c of r % 2 ? [...variants].reverse() : variants) best[c.v] = Math.min(best[c.v], await run(c, reps));
+    const best: Partial<Record<MatmulVariant, number>> = {};
+    for (let r = 0; r < rounds; r++) for (const c of r % 2 ? [...variants].reverse() : variants) best[c.v] = Math.min(best[c.v] ?? Infinity, await run(c, reps));
     const flops = 2 * s.M * s.N * s.K;
-    out.push({ shape: shapeKey(s), gflops: { block4: flops / best.block4 / 1e6, tiled: flops / best.tiled / 1e6 } });
+    out.push({ shape: shapeKey(s), gflops: Object.fromEntries(variants.map((c) => [c.v, flops / best[c.v]! / 1e6])) });
     for (const b of [...bufs, uni]) b.destroy();
   }
   return out;

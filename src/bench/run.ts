@@ -69,7 +69,8 @@ export async function runBench(ctx: GpuContext, src: ShaderSources, o: BenchOpti
     for (let i = 0; i < rows.length; i++) {
       const tf = o.extraMatmul ? await o.extraMatmul(shapes[i]) : undefined;
       matmul.push(tf === undefined ? rows[i] : { ...rows[i], tfjsWebgl: tf });
-      log(`matmul ${rows[i].shape}: block4 ${rows[i].gflops.block4.toFixed(3)}, tiled ${rows[i].gflops.tiled.toFixed(3)}${tf ? `, TF.js webgl ${tf.toFixed(3)}` : ''} GFLOP/s`);
+      const g = Object.entries(rows[i].gflops).map(([v, x]) => `${v} ${x.toFixed(3)}`);
+      log(`matmul ${rows[i].shape}: ${g.join(', ')}${tf ? `, TF.js webgl ${tf.toFixed(3)}` : ''} GFLOP/s`);
     }
   }
   const copyGBs = await copyBandwidth(ctx);

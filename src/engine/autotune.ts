@@ -5,9 +5,11 @@
  * - `block4` (shaders/matmul.wgsl `main`): 4×4 register block, no workgroup memory,
  *   no barriers — the fastest on SwiftShader, where "shared memory" is ordinary memory;
  * - `tiled` (shaders/matmul.wgsl `tiled`): the same blocking staged through vec4
- *   workgroup tiles, each global value loaded once per workgroup — what real GPUs reward.
+ *   workgroup tiles, each global value loaded once per workgroup — what real GPUs reward;
+ * - `kvec` (shaders/matmul_kvec.wgsl): the 4×4 block with vec4 loads along k, for the
+ *   products A·Bᵀ with K a multiple of 4 (the forward maps) — a candidate only there.
  *
- * The tuner times both per product shape of the run, interleaved (so load drift hits
+ * The tuner times every candidate per product shape of the run, interleaved (so load drift hits
  * both), taking the minimum of a few timings, within a fixed budget (TUNE_BUDGET_MS).
  * The batch dimension is capped for the timing (PROBE_ROWS): the cost of these
  * kernels is linear in it, so the ranking at the cap is the ranking at full size and
@@ -23,7 +25,7 @@ import { MM_ACCUMULATE, MM_TRANS_A, MM_TRANS_B } from '../model/rules';
 import { SEQ } from '../model/transformerLayout';
 import { makeDataset, type Dataset } from '../tasks/modular';
 import type { GpuContext } from './device';
-import { MATMUL_VARIANTS, shapeKey, variantFor, type MatmulChoice, type MatmulShape, type MatmulVariant } from './modules/matmul';
+import { MATMUL_VARIANTS, shapeKey, variantApplies, variantFor, type MatmulChoice, type MatmulShape, type MatmulVariant } from './modules/matmul';
 import type { Pipelines } from './pipelines';
 import type { ShaderSources } from './shaders';
 
@@ -102,8 +104,8 @@ export function probeShape(s: MatmulShape): MatmulShape {
 export interface TuneRow {
   shape: string;
   timed: string;
-  /** ms per dispatch of the timed shape per variant (null: not timed within the budget) */
-  ms: Record<MatmulVariant, number | null>;
+  /** ms per dispatch of the timed shape per candidate variant (null: not timed within the budget; absent: the variant does not apply) */
+  ms: Partial<Record<MatmulVariant, number | null>>;
   chosen: MatmulVariant;
 }
 
@@ -139,7 +141,7 @@ export function setTuneCache(c: TuneCache): void {
 /** FNV-1a of the matmul source: a kernel edit invalidates cached choices */
 function sourceHash(src: ShaderSources): string {
   let h = 0x811c9dc5;
-  for (const ch of src.matmul) {
+  for (const ch of src.matmul + src.matmul_kvec) {
     h ^= ch.charCodeAt(0);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
@@ -182,21 +184,22 @@ export async function timeVariants(ctx: GpuContext, pl: Pipelines, shapes: Matmu
   const rows: TuneRow[] = [];
   for (const s of shapes) {
     const p = probeShape(s);
-    const row: TuneRow = { shape: shapeKey(s), timed: shapeKey(p), ms: { block4: null, tiled: null }, chosen: fallback };
+    const candidates = VARIANTS.filter((v) => variantApplies(v, s));
+    const row: TuneRow = { shape: shapeKey(s), timed: shapeKey(p), ms: Object.fromEntries(candidates.map((v) => [v, null])), chosen: fallback };
     rows.push(row);
     if (performance.now() - t0 > budgetMs) continue;
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
     const bufs = [p.M * p.K, p.K * p.N, p.M * p.N].map((n) => device.createBuffer({ size: Math.max(16, 4 * n), usage }));
     const uni = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(uni, 0, Uint32Array.from([p.M, p.N, p.K, p.flags]));
-    const bgs = VARIANTS.map((v) => {
+    const bgs = candidates.map((v) => {
       const pipeline = pl[MATMUL_VARIANTS[v].plain];
       const entries = [uni, ...bufs].map((buffer, binding) => ({ binding, resource: { buffer } }));
       return { v, pipeline, bg: device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }) };
     });
     // warm-up (first use of a pipeline) and the repeat count that makes a timing long enough
     let reps = 1;
-    const best: Record<MatmulVariant, number> = { block4: Infinity, tiled: Infinity };
+    const best: Partial<Record<MatmulVariant, number>> = {};
     for (const c of bgs) {
       const ms = await timeOnce(device, c.pipeline, c.bg, p, 1, overhead);
       // the warm-up counts as a timing: a product too slow for a second one is still ranked
@@ -205,10 +208,10 @@ export async function timeVariants(ctx: GpuContext, pl: Pipelines, shapes: Matmu
     }
     for (let r = 0; r < rounds && performance.now() - t0 <= budgetMs; r++) {
       // alternate the order each round, so neither variant always runs first
-      for (const c of r % 2 === 0 ? bgs : [...bgs].reverse()) best[c.v] = Math.min(best[c.v], await timeOnce(device, c.pipeline, c.bg, p, reps, overhead));
+      for (const c of r % 2 === 0 ? bgs : [...bgs].reverse()) best[c.v] = Math.min(best[c.v] ?? Infinity, await timeOnce(device, c.pipeline, c.bg, p, reps, overhead));
     }
-    for (const v of VARIANTS) row.ms[v] = Number.isFinite(best[v]) ? best[v] : null;
-    row.chosen = VARIANTS.reduce((a, b) => ((row.ms[b] ?? Infinity) < (row.ms[a] ?? Infinity) ? b : a));
+    for (const v of candidates) row.ms[v] = Number.isFinite(best[v] ?? NaN) ? best[v]! : null;
+    row.chosen = candidates.reduce((a, b) => ((row.ms[b] ?? Infinity) < (row.ms[a] ?? Infinity) ? b : a));
     for (const b of [...bufs, uni]) b.destroy();
   }
   return rows;
@@ -227,7 +230,7 @@ export async function tuneMatmul(ctx: GpuContext, pl: Pipelines, src: ShaderSour
   const table = await timeVariants(ctx, pl, missing, budgetMs);
   const merged = { ...known };
   // only timed shapes are remembered: an untimed one gets its chance on the next start
-  for (const r of table) if (r.ms.block4 !== null && r.ms.tiled !== null) merged[r.shape] = r.chosen;
+  for (const r of table) if (Object.values(r.ms).every((x) => x !== null)) merged[r.shape] = r.chosen;
   await cache.set(key, merged).catch(() => undefined);
   const choice = pick(merged, shapes);
   for (const r of table) choice[r.shape] ??= r.chosen;
@@ -252,11 +255,9 @@ function pick(all: Record<string, MatmulVariant>, shapes: MatmulShape[]): Record
 
 /** the table as text (`grokscope bench`, docs/results.md) */
 export function formatTuneTable(rows: TuneRow[]): string {
-  const f = (x: number | null) => (x === null ? 'untimed' : x.toFixed(3));
-  const lines = ['product M×N×K/flags | timed as | block4 ms | tiled ms | tiled/block4 | chosen'];
-  for (const r of rows) {
-    const ratio = r.ms.block4 !== null && r.ms.tiled !== null ? (r.ms.tiled / r.ms.block4).toFixed(2) : '—';
-    lines.push(`${r.shape} | ${r.timed} | ${f(r.ms.block4)} | ${f(r.ms.tiled)} | ${ratio} | ${r.chosen}`);
-  }
+  // '—': the variant does not apply to the product (kvec: A·Bᵀ with K % 4 = 0 only)
+  const f = (x: number | null | undefined) => (x === undefined ? '—' : x === null ? 'untimed' : x.toFixed(3));
+  const lines = ['product M×N×K/flags | timed as | block4 ms | tiled ms | kvec ms | chosen'];
+  for (const r of rows) lines.push(`${r.shape} | ${r.timed} | ${f(r.ms.block4)} | ${f(r.ms.tiled)} | ${f(r.ms.kvec)} | ${r.chosen}`);
   return lines.join('\n');
 }

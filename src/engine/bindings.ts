@@ -12,6 +12,7 @@ export const BINDINGS = {
   matmulDual: { P: 0, A: 1, B: 2, C: 3, C2: 4 },
   matmulTiled: { P: 0, A: 1, B: 2, C: 3 },
   matmulTiledDual: { P: 0, A: 1, B: 2, C: 3, C2: 4 },
+  matmulKvec: { P: 0, A: 1, B: 2, C: 3 },
   biasAct: { S0: 0, bias: 1, Z: 2, H: 3 },
   addBias: { S1: 4, Xr: 5, D: 6 },
   actBackward: { S1: 4, Xr: 5, D: 6 },

@@ -30,6 +30,7 @@ export const ENTRY_POINTS = {
   kernelEmbedFull: ['kernel', 'embed_full'],
   kernelEmbedTrace: ['kernel', 'embed_trace'],
   kernelLayerTrace: ['kernel', 'layer_trace'],
+  matmulKvec: ['matmul_kvec', 'main'],
   seqGather: ['transformer', 'seq_gather'],
   tokScatter: ['transformer', 'tok_scatter'],
   layerNorm: ['transformer', 'layer_norm'],

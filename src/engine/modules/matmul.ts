@@ -7,11 +7,14 @@
  *
  * Variants (same bindings, flags and dispatch grid, each under the reference tests in
  * test/kernels.gpu.test.ts): `block4` (`main`/`main_dual`: a 4×4 register block, no
- * workgroup memory, no barriers) and `tiled` (`tiled`/`tiled_dual`: the same blocking
- * staged through shared vec4 tiles). Which one runs each product is the arena's
- * matmul plan, chosen on the adapter by src/engine/autotune.ts; a product the plan
- * does not know takes the plan's fallback.
+ * workgroup memory, no barriers), `tiled` (`tiled`/`tiled_dual`: the same blocking
+ * staged through shared vec4 tiles) and `kvec` (shaders/matmul_kvec.wgsl: the same
+ * block with vec4 loads along k, for the products A·Bᵀ with K a multiple of 4 only —
+ * `variantApplies`). Which one runs each product is the arena's matmul plan, chosen on
+ * the adapter by src/engine/autotune.ts; a product the plan does not know takes the
+ * plan's fallback.
  */
+import { MM_SQUARE, MM_TRANS_A, MM_TRANS_B } from '../../model/rules';
 import type { GpuArena, Dispatch } from '../arena';
 import type { Slice } from '../bindings';
 import type { KernelName } from '../pipelines';
@@ -20,6 +23,8 @@ import type { LayerModule, ModuleSpec } from './module';
 export const MATMUL_VARIANTS = {
   block4: { plain: 'matmul', dual: 'matmulDual' },
   tiled: { plain: 'matmulTiled', dual: 'matmulTiledDual' },
+  // never chosen for a weight gradient (TRANS_A), so its dual is never asked for; block4's stands in
+  kvec: { plain: 'matmulKvec', dual: 'matmulDual' },
 } as const satisfies Record<string, { plain: KernelName; dual: KernelName }>;
 export type MatmulVariant = keyof typeof MATMUL_VARIANTS;
 
@@ -38,12 +43,23 @@ export interface MatmulChoice {
   fallback: MatmulVariant;
 }
 
-/** the variant chosen for one product (the fallback for a shape the plan does not know; block4 without a plan) */
-export function variantFor(plan: MatmulChoice | null | undefined, s: MatmulShape): MatmulVariant {
-  return plan?.choice[shapeKey(s)] ?? plan?.fallback ?? 'block4';
+/** whether variant v computes product s: kvec needs A·Bᵀ (TRANS_B, neither TRANS_A nor SQUARE) and K % 4 = 0 */
+export function variantApplies(v: MatmulVariant, s: MatmulShape): boolean {
+  if (v !== 'kvec') return true;
+  return (s.flags & (MM_TRANS_A | MM_SQUARE)) === 0 && (s.flags & MM_TRANS_B) !== 0 && s.K % 4 === 0;
 }
 
-export const MatmulSpec = { name: 'matmul', kernels: ['matmul', 'matmulDual', 'matmulTiled', 'matmulTiledDual'], twins: ['src/reference/kernels.ts#matmul'] } as const satisfies ModuleSpec;
+/** the variant chosen for one product (the fallback for a shape the plan does not know; block4 without a plan) */
+export function variantFor(plan: MatmulChoice | null | undefined, s: MatmulShape): MatmulVariant {
+  const v = plan?.choice[shapeKey(s)] ?? plan?.fallback ?? 'block4';
+  return variantApplies(v, s) ? v : 'block4';
+}
+
+export const MatmulSpec = {
+  name: 'matmul',
+  kernels: ['matmul', 'matmulDual', 'matmulTiled', 'matmulTiledDual', 'matmulKvec'],
+  twins: ['src/reference/kernels.ts#matmul'],
+} as const satisfies ModuleSpec;
 export const MatmulModule: LayerModule = { ...MatmulSpec, params: [] };
 
 const TILE = 32; // each 8×8 workgroup computes a 32×32 block of C (4×4 per invocation), in every variant

@@ -59,7 +59,7 @@ export function Readouts() {
           <span
             className="kernel-variant"
             data-testid="kernel-variant"
-            title="matmul kernel per product of the step, timed on this adapter at start-up (block4: register-blocked, barrier-free; tiled: shared-memory vec4 tiles)"
+            title="matmul kernel per product of the step, timed on this adapter at start-up (block4: register-blocked, barrier-free; tiled: shared-memory vec4 tiles; kvec: vec4 loads along k, forward products only)"
           >
             {kernels}
           </span>

@@ -22,13 +22,15 @@ test('bench.html writes a complete record', async ({ page }) => {
   expect([s.p, s.embed, s.width, s.n]).toEqual([23, 32, 64, 212]);
   for (const k of ['ours', 'ours exact-hard', 'ours stream', 'tfjs webgl']) expect(s.stepsPerSec[k]).toBeGreaterThan(0);
   expect(s.dispatchesPerStep).toBeGreaterThan(0);
-  expect(s.kernels).toMatch(/block4|tiled/);
-  expect(r.matmul).toHaveLength(2);
-  for (const m of r.matmul) {
+  expect(s.kernels).toMatch(/block4|tiled|kvec|outer4|bvec/);
+  // forward, weight gradient, input gradient; each with block4, tiled and the vec4 form that serves it
+  expect(r.matmul).toHaveLength(3);
+  r.matmul.forEach((m: { gflops: Record<string, number>; tfjsWebgl: number }, i: number) => {
     expect(m.gflops.block4).toBeGreaterThan(0);
     expect(m.gflops.tiled).toBeGreaterThan(0);
+    expect(m.gflops[['kvec', 'outer4', 'bvec'][i]]).toBeGreaterThan(0);
     expect(m.tfjsWebgl).toBeGreaterThan(0);
-  }
+  });
   expect(r.copyGBs).toBeGreaterThan(0);
   expect(r.instruments[0].preset).toBe('tiny');
   expect(r.instruments[0].share).toBeLessThanOrEqual(0.2 + 1e-9);

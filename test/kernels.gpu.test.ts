@@ -37,39 +37,105 @@ describe('GPU adapter', () => {
   });
 });
 
-// kvec (shaders/matmul_kvec.wgsl): the forward products A·Bᵀ with K a multiple of 4 only
-describe('matmulKvec (A·Bᵀ, vec4 loads along k)', () => {
-  const shapes: [number, number, number][] = [
-    [1, 1, 4],
-    [31, 33, 8],
-    [33, 31, 64],
-    [32, 32, 32],
-    [13, 37, 4],
-    [70, 3, 128],
-    [65, 66, 68],
-  ];
-  for (const [M, N, K] of shapes)
-    for (const flags of [MM_TRANS_B, MM_TRANS_B | MM_ACCUMULATE])
+// the vec4 forms (shaders/matmul_vec4.wgsl), each on the products it applies to, against the twin
+const VEC4_FORMS = [
+  {
+    kernel: 'matmulKvec',
+    variant: 'kvec',
+    flags: [MM_TRANS_B, MM_TRANS_B | MM_ACCUMULATE],
+    shapes: [
+      [1, 1, 4],
+      [31, 33, 8],
+      [33, 31, 64],
+      [13, 37, 4],
+      [70, 3, 128],
+      [65, 66, 68],
+    ],
+  },
+  {
+    kernel: 'matmulOuter4',
+    variant: 'outer4',
+    flags: [MM_TRANS_A, MM_TRANS_A | MM_ACCUMULATE],
+    shapes: [
+      [4, 4, 1],
+      [32, 36, 7],
+      [8, 64, 129],
+      [68, 12, 70],
+    ],
+  },
+  {
+    kernel: 'matmulBvec',
+    variant: 'bvec',
+    flags: [0, MM_ACCUMULATE],
+    shapes: [
+      [1, 4, 4],
+      [31, 36, 8],
+      [70, 4, 64],
+      [65, 68, 12],
+    ],
+  },
+] as const;
+for (const form of VEC4_FORMS)
+  describe(`${form.kernel} (vec4 loads, ${form.variant})`, () => {
+    for (const [M, N, K] of form.shapes)
+      for (const flags of form.flags)
+        it(`M=${M} N=${N} K=${K} flags=${flags}`, async () => {
+          expect(variantApplies(form.variant, { M, N, K, flags })).toBe(true);
+          const rng = new Rng(M * 1000 + N * 10 + K, `${form.variant}${flags}`);
+          const A = rand(M * K, rng);
+          const B = rand(K * N, rng);
+          const C0 = rand(M * N, rng);
+          const expected = Float64Array.from(C0);
+          ref.matmul(A, B, expected, { M, N, K, flags });
+          const absSum = Float64Array.from(C0, Math.abs);
+          ref.matmul(Float64Array.from(A, Math.abs), Float64Array.from(B, Math.abs), absSum, { M, N, K, flags: flags | MM_ACCUMULATE });
+          const out = await runKernel(form.kernel, { 0: u32s([M, N, K, flags]), 1: { data: A }, 2: { data: B }, 3: { data: C0 } }, Math.ceil(N / 32), Math.ceil(M / 32));
+          // the same K + 1 roundings bound as the scalar loop (sums of 4 products are formed in another order)
+          expectWithinSumBound(out[3], expected, absSum, K + 1, 'C');
+        });
+  });
+
+describe('matmulOuter4Dual (weight gradient + Σg² in one pass, vec4)', () => {
+  for (const [M, N, K] of [
+    [4, 4, 1],
+    [32, 36, 7],
+    [64, 68, 129],
+  ] as [number, number, number][])
+    for (const flags of [MM_TRANS_A, MM_TRANS_A | MM_ACCUMULATE])
       it(`M=${M} N=${N} K=${K} flags=${flags}`, async () => {
-        expect(variantApplies('kvec', { M, N, K, flags })).toBe(true);
-        const rng = new Rng(M * 1000 + N * 10 + K, `kvec${flags}`);
+        const rng = new Rng(M + N + K, `o4dual${flags}`);
         const A = rand(M * K, rng);
         const B = rand(K * N, rng);
         const C0 = rand(M * N, rng);
-        const expected = Float64Array.from(C0);
-        ref.matmul(A, B, expected, { M, N, K, flags });
-        const absSum = Float64Array.from(C0, Math.abs);
-        ref.matmul(Float64Array.from(A, Math.abs), Float64Array.from(B, Math.abs), absSum, { M, N, K, flags: flags | MM_ACCUMULATE });
-        const out = await runKernel('matmulKvec', { 0: u32s([M, N, K, flags]), 1: { data: A }, 2: { data: B }, 3: { data: C0 } }, Math.ceil(N / 32), Math.ceil(M / 32));
-        // a dot of 4 products per step: the same K + 1 roundings bound as the scalar loop
-        expectWithinSumBound(out[3], expected, absSum, K + 1, 'C');
+        const out: Float64Array[] = [];
+        const sums: Float64Array[] = [];
+        for (const sq of [0, MM_SQUARE]) {
+          const e = Float64Array.from(C0);
+          ref.matmul(A, B, e, { M, N, K, flags: flags | sq });
+          out.push(e);
+          const abs = Float64Array.from(C0, Math.abs);
+          ref.matmul(Float64Array.from(A, Math.abs), Float64Array.from(B, Math.abs), abs, { M, N, K, flags: flags | sq | MM_ACCUMULATE });
+          sums.push(abs);
+        }
+        const o = await runKernel('matmulOuter4Dual', { 0: u32s([M, N, K, flags]), 1: { data: A }, 2: { data: B }, 3: { data: C0 }, 4: { data: C0 } }, Math.ceil(N / 32), Math.ceil(M / 32));
+        expectWithinSumBound(o[3], out[0], sums[0], K + 1, 'C');
+        expectWithinSumBound(o[4], out[1], sums[1], K + 3, 'C2');
       });
-  it('never applies where it would be wrong: K not a multiple of 4, TRANS_A, SQUARE, plain A·B', () => {
+});
+
+describe('which products the vec4 forms serve', () => {
+  it('never where they would be wrong, and a stale plan naming them falls back to block4', () => {
     expect(variantApplies('kvec', { M: 8, N: 8, K: 6, flags: MM_TRANS_B })).toBe(false);
     expect(variantApplies('kvec', { M: 8, N: 8, K: 8, flags: MM_TRANS_A })).toBe(false);
     expect(variantApplies('kvec', { M: 8, N: 8, K: 8, flags: MM_TRANS_B | MM_SQUARE })).toBe(false);
     expect(variantApplies('kvec', { M: 8, N: 8, K: 8, flags: 0 })).toBe(false);
-    // a plan that names kvec for such a product (a stale cache) runs block4 instead
+    expect(variantApplies('outer4', { M: 6, N: 8, K: 8, flags: MM_TRANS_A })).toBe(false);
+    expect(variantApplies('outer4', { M: 8, N: 6, K: 8, flags: MM_TRANS_A })).toBe(false);
+    expect(variantApplies('outer4', { M: 8, N: 8, K: 8, flags: MM_TRANS_A | MM_SQUARE })).toBe(false);
+    expect(variantApplies('outer4', { M: 8, N: 8, K: 8, flags: MM_TRANS_B })).toBe(false);
+    expect(variantApplies('bvec', { M: 8, N: 8, K: 23, flags: 0 })).toBe(false);
+    expect(variantApplies('bvec', { M: 8, N: 6, K: 8, flags: 0 })).toBe(false);
+    expect(variantApplies('bvec', { M: 8, N: 8, K: 8, flags: MM_TRANS_B })).toBe(false);
     expect(variantFor({ choice: { '8x8x6/2': 'kvec' }, fallback: 'kvec' }, { M: 8, N: 8, K: 6, flags: MM_TRANS_B })).toBe('block4');
   });
 });

@@ -88,13 +88,14 @@ export async function ourStepper(ctx: GpuContext, src: ShaderSources, cfg: RunCo
   };
 }
 
-/** the products that carry a size: forward X·Wᵀ and weight gradient δᵀX of its widest layer, full batch */
+/** the products that carry a size: forward X·Wᵀ, weight gradient δᵀX and input gradient δ·W of its widest layer, full batch */
 export function ceilingShapes(cfg: RunConfig): MatmulShape[] {
   const n = trainCount(cfg);
   const L = modelLayout(cfg).layers[0];
   return [
     { M: n, N: L.out, K: L.in, flags: MM_TRANS_B },
     { M: L.out, N: L.in, K: n, flags: MM_TRANS_A },
+    { M: n, N: L.in, K: L.out, flags: 0 },
   ];
 }
 

@@ -4,7 +4,7 @@
  * `grokscope bench` (Dawn, no TF.js). Ratios are against the goals of issue 12.
  */
 import type { InstrumentCostRow, MatmulCeilingRow } from './core';
-import type { TuneRow } from '../engine/autotune';
+import { MATMUL_VARIANTS, type MatmulVariant, type TuneRow } from '../engine/autotune';
 
 export interface SizeResult {
   size: string;
@@ -61,17 +61,26 @@ export function toMarkdown(r: BenchRecord): string {
       `| ${s.size} (${s.p}, ${s.embed}, ${s.width}, ${s.n}) | ${contenders.map((c) => f(s.stepsPerSec[c], s.stepsPerSec[c] < 10 ? 2 : 1)).join(' | ')} | ${best ? f(ours / best) + '×' : '—'} | ${f(ours / s.stepsPerSec['ours exact-hard'])}× | ${f(ours / s.stepsPerSec['ours stream'])}× | ${s.dispatchesPerStep} | ${s.kernels} |`,
     );
   }
-  L.push('', '| matmul M×N×K/flags | block4 GFLOP/s | tiled GFLOP/s | kvec GFLOP/s | TF.js webgl GFLOP/s | ours best ÷ TF.js webgl (goal ≥ 2) |', '|---|---|---|---|---|---|');
+  const variants = Object.keys(MATMUL_VARIANTS) as MatmulVariant[];
+  L.push('', `| matmul M×N×K/flags | ${variants.map((v) => `${v} GFLOP/s`).join(' | ')} | TF.js webgl GFLOP/s | ours best ÷ TF.js webgl (goal ≥ 2) |`, `|${'---|'.repeat(variants.length + 3)}`);
   for (const m of r.matmul) {
     const ours = Math.max(...Object.values(m.gflops));
-    L.push(`| ${m.shape} | ${f(m.gflops.block4, 3)} | ${f(m.gflops.tiled, 3)} | ${f(m.gflops.kvec, 3)} | ${f(m.tfjsWebgl, 3)} | ${m.tfjsWebgl ? f(ours / m.tfjsWebgl) + '×' : '—'} |`);
+    L.push(`| ${m.shape} | ${variants.map((v) => (v in m.gflops ? f(m.gflops[v], 3) : 'n/a')).join(' | ')} | ${f(m.tfjsWebgl, 3)} | ${m.tfjsWebgl ? f(ours / m.tfjsWebgl) + '×' : '—'} |`);
   }
   L.push('', `Copy bandwidth (buffer to buffer): ${f(r.copyGBs)} GB/s.`, '');
   L.push('| preset | r | step ms | measurement ms | share at r | cadence the 20% budget allows | share with the budget (goal ≤ 0.20) |', '|---|---|---|---|---|---|---|');
   for (const i of r.instruments) L.push(`| ${i.preset} | ${i.every} | ${f(i.stepMs, 1)} | ${f(i.measureMs, 0)} | ${f(i.rawShare, 3)} | ${i.effectiveEvery} | ${f(i.share, 3)} |`);
   if (r.tune.length) {
-    L.push('', 'Autotuner timings (ms per dispatch at the timed shape; the batch dimension capped):', '', '| product | timed as | block4 | tiled | kvec | chosen |', '|---|---|---|---|---|---|');
-    for (const t of r.tune) L.push(`| ${t.shape} | ${t.timed} | ${f(t.ms.block4 ?? undefined, 3)} | ${f(t.ms.tiled ?? undefined, 3)} | ${f(t.ms.kvec ?? undefined, 3)} | ${t.chosen} |`);
+    L.push(
+      '',
+      'Autotuner timings (ms per dispatch at the timed shape; the batch dimension capped):',
+      '',
+      `| product | timed as | ${variants.join(' | ')} | chosen |`,
+      `|${'---|'.repeat(variants.length + 3)}`,
+    );
+    // n/a: the variant does not serve this form of product; —: not timed within the start-up budget
+    const cell = (x: number | null | undefined) => (x === undefined ? 'n/a' : f(x ?? undefined, 3));
+    for (const t of r.tune) L.push(`| ${t.shape} | ${t.timed} | ${variants.map((v) => cell(t.ms[v])).join(' | ')} | ${t.chosen} |`);
   }
   return L.join('\n') + '\n';
 }

@@ -6,8 +6,10 @@
  *   no barriers — the fastest on SwiftShader, where "shared memory" is ordinary memory;
  * - `tiled` (shaders/matmul.wgsl `tiled`): the same blocking staged through vec4
  *   workgroup tiles, each global value loaded once per workgroup — what real GPUs reward;
- * - `kvec` (shaders/matmul_kvec.wgsl): the 4×4 block with vec4 loads along k, for the
- *   products A·Bᵀ with K a multiple of 4 (the forward maps) — a candidate only there.
+ * - `kvec`, `outer4`, `bvec` (shaders/matmul_vec4.wgsl): the 4×4 block with vec4 loads
+ *   along the dimension each form has contiguous — the forward A·Bᵀ (K % 4 = 0), the
+ *   weight gradient Aᵀ·B (M, N % 4 = 0), the input gradient A·B (K, N % 4 = 0); each a
+ *   candidate only for its form (`variantApplies`).
  *
  * The tuner times every candidate per product shape of the run, interleaved (so load drift hits
  * both), taking the minimum of a few timings, within a fixed budget (TUNE_BUDGET_MS).
@@ -141,7 +143,7 @@ export function setTuneCache(c: TuneCache): void {
 /** FNV-1a of the matmul source: a kernel edit invalidates cached choices */
 function sourceHash(src: ShaderSources): string {
   let h = 0x811c9dc5;
-  for (const ch of src.matmul + src.matmul_kvec) {
+  for (const ch of src.matmul + src.matmul_vec4) {
     h ^= ch.charCodeAt(0);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
@@ -255,9 +257,9 @@ function pick(all: Record<string, MatmulVariant>, shapes: MatmulShape[]): Record
 
 /** the table as text (`grokscope bench`, docs/results.md) */
 export function formatTuneTable(rows: TuneRow[]): string {
-  // '—': the variant does not apply to the product (kvec: A·Bᵀ with K % 4 = 0 only)
+  // '—': the variant does not apply to the product (the vec4 forms serve one form each)
   const f = (x: number | null | undefined) => (x === undefined ? '—' : x === null ? 'untimed' : x.toFixed(3));
-  const lines = ['product M×N×K/flags | timed as | block4 ms | tiled ms | kvec ms | chosen'];
-  for (const r of rows) lines.push(`${r.shape} | ${r.timed} | ${f(r.ms.block4)} | ${f(r.ms.tiled)} | ${f(r.ms.kvec)} | ${r.chosen}`);
+  const lines = [['product M×N×K/flags', 'timed as', ...VARIANTS.map((v) => `${v} ms`), 'chosen'].join(' | ')];
+  for (const r of rows) lines.push([r.shape, r.timed, ...VARIANTS.map((v) => f(r.ms[v])), r.chosen].join(' | '));
   return lines.join('\n');
 }

@@ -8,9 +8,10 @@
  * Variants (same bindings, flags and dispatch grid, each under the reference tests in
  * test/kernels.gpu.test.ts): `block4` (`main`/`main_dual`: a 4×4 register block, no
  * workgroup memory, no barriers), `tiled` (`tiled`/`tiled_dual`: the same blocking
- * staged through shared vec4 tiles) and `kvec` (shaders/matmul_kvec.wgsl: the same
- * block with vec4 loads along k, for the products A·Bᵀ with K a multiple of 4 only —
- * `variantApplies`). Which one runs each product is the arena's matmul plan, chosen on
+ * staged through shared vec4 tiles), and three that read vec4 along the dimension their
+ * form has contiguous (shaders/matmul_vec4.wgsl): `kvec` for A·Bᵀ (the forward maps),
+ * `outer4` for Aᵀ·B (weight gradients, with its own dual), `bvec` for A·B (input
+ * gradients) — each only where its form and divisibility hold (`variantApplies`). Which one runs each product is the arena's matmul plan, chosen on
  * the adapter by src/engine/autotune.ts; a product the plan does not know takes the
  * plan's fallback.
  */
@@ -23,8 +24,10 @@ import type { LayerModule, ModuleSpec } from './module';
 export const MATMUL_VARIANTS = {
   block4: { plain: 'matmul', dual: 'matmulDual' },
   tiled: { plain: 'matmulTiled', dual: 'matmulTiledDual' },
-  // never chosen for a weight gradient (TRANS_A), so its dual is never asked for; block4's stands in
+  // kvec and bvec are never chosen for a weight gradient (TRANS_A), so their dual is never asked for; block4's stands in
   kvec: { plain: 'matmulKvec', dual: 'matmulDual' },
+  outer4: { plain: 'matmulOuter4', dual: 'matmulOuter4Dual' },
+  bvec: { plain: 'matmulBvec', dual: 'matmulDual' },
 } as const satisfies Record<string, { plain: KernelName; dual: KernelName }>;
 export type MatmulVariant = keyof typeof MATMUL_VARIANTS;
 
@@ -43,10 +46,23 @@ export interface MatmulChoice {
   fallback: MatmulVariant;
 }
 
-/** whether variant v computes product s: kvec needs A·Bᵀ (TRANS_B, neither TRANS_A nor SQUARE) and K % 4 = 0 */
+/**
+ * Whether variant v computes product s (block4 and tiled: every product). The vec4
+ * forms each serve one form, without SQUARE, where their vec4 rows divide evenly:
+ * kvec A·Bᵀ with K % 4 = 0; outer4 Aᵀ·B with M, N % 4 = 0; bvec A·B with K, N % 4 = 0.
+ */
 export function variantApplies(v: MatmulVariant, s: MatmulShape): boolean {
-  if (v !== 'kvec') return true;
-  return (s.flags & (MM_TRANS_A | MM_SQUARE)) === 0 && (s.flags & MM_TRANS_B) !== 0 && s.K % 4 === 0;
+  const form = s.flags & (MM_TRANS_A | MM_TRANS_B | MM_SQUARE);
+  switch (v) {
+    case 'kvec':
+      return form === MM_TRANS_B && s.K % 4 === 0;
+    case 'outer4':
+      return form === MM_TRANS_A && s.M % 4 === 0 && s.N % 4 === 0;
+    case 'bvec':
+      return form === 0 && s.K % 4 === 0 && s.N % 4 === 0;
+    default:
+      return true;
+  }
 }
 
 /** the variant chosen for one product (the fallback for a shape the plan does not know; block4 without a plan) */
@@ -57,7 +73,7 @@ export function variantFor(plan: MatmulChoice | null | undefined, s: MatmulShape
 
 export const MatmulSpec = {
   name: 'matmul',
-  kernels: ['matmul', 'matmulDual', 'matmulTiled', 'matmulTiledDual', 'matmulKvec'],
+  kernels: ['matmul', 'matmulDual', 'matmulTiled', 'matmulTiledDual', 'matmulKvec', 'matmulOuter4', 'matmulOuter4Dual', 'matmulBvec'],
   twins: ['src/reference/kernels.ts#matmul'],
 } as const satisfies ModuleSpec;
 export const MatmulModule: LayerModule = { ...MatmulSpec, params: [] };

@@ -8,6 +8,7 @@ import * as ref from '../src/reference/kernels';
 import { MM_ACCUMULATE, MM_SQUARE, MM_TRANS_A, MM_TRANS_B } from '../src/reference/kernels';
 import { Rng } from '../src/util/rng';
 import { variantApplies, variantFor } from '../src/engine/modules/matmul';
+import type { KernelName } from '../src/engine/pipelines';
 import { expectClose, gpu, runKernel, u32s } from './gpu';
 
 const U = 2 ** -24; // float32 unit roundoff
@@ -36,6 +37,42 @@ describe('GPU adapter', () => {
     console.log(`GPU tests run on: ${ctx.adapterName}`);
   });
 });
+
+/** one matmul kernel on C (+)= op(A)·op(B) against the twin, within the summation bound (K + 1 roundings) */
+async function checkPlain(kernel: KernelName, M: number, N: number, K: number, flags: number, stream: string): Promise<void> {
+  const rng = new Rng(M * 1000 + N * 10 + K, stream);
+  const A = rand(M * K, rng);
+  const B = rand(K * N, rng);
+  const C0 = rand(M * N, rng);
+  const expected = Float64Array.from(C0);
+  ref.matmul(A, B, expected, { M, N, K, flags });
+  const absSum = Float64Array.from(C0, Math.abs);
+  ref.matmul(Float64Array.from(A, Math.abs), Float64Array.from(B, Math.abs), absSum, { M, N, K, flags: flags | MM_ACCUMULATE });
+  const out = await runKernel(kernel, { 0: u32s([M, N, K, flags]), 1: { data: A }, 2: { data: B }, 3: { data: C0 } }, Math.ceil(N / 32), Math.ceil(M / 32));
+  expectWithinSumBound(out[3], expected, absSum, K + 1, 'C');
+}
+
+/** a dual kernel (weight gradient C and its Σg² C2 = op(A∘A)·op(B∘B) in one pass) against the twin */
+async function checkDual(dual: KernelName, M: number, N: number, K: number, flags: number): Promise<void> {
+  const rng = new Rng(M + N + K, `dual${flags}`);
+  const A = rand(M * K, rng);
+  const B = rand(K * N, rng);
+  const C0 = rand(M * N, rng);
+  const out: Float64Array[] = [];
+  const sums: Float64Array[] = [];
+  for (const sq of [0, MM_SQUARE]) {
+    const e = Float64Array.from(C0);
+    ref.matmul(A, B, e, { M, N, K, flags: flags | sq });
+    out.push(e);
+    const abs = Float64Array.from(C0, Math.abs);
+    ref.matmul(Float64Array.from(A, Math.abs), Float64Array.from(B, Math.abs), abs, { M, N, K, flags: flags | sq | MM_ACCUMULATE });
+    sums.push(abs);
+  }
+  const o = await runKernel(dual, { 0: u32s([M, N, K, flags]), 1: { data: A }, 2: { data: B }, 3: { data: C0 }, 4: { data: C0 } }, Math.ceil(N / 32), Math.ceil(M / 32));
+  expectWithinSumBound(o[3], out[0], sums[0], K + 1, 'C');
+  // a², b² add one rounding each before the product: K + 3
+  expectWithinSumBound(o[4], out[1], sums[1], K + 3, 'C2');
+}
 
 // the vec4 forms (shaders/matmul_vec4.wgsl), each on the products it applies to, against the twin
 const VEC4_FORMS = [
@@ -81,17 +118,8 @@ for (const form of VEC4_FORMS)
       for (const flags of form.flags)
         it(`M=${M} N=${N} K=${K} flags=${flags}`, async () => {
           expect(variantApplies(form.variant, { M, N, K, flags })).toBe(true);
-          const rng = new Rng(M * 1000 + N * 10 + K, `${form.variant}${flags}`);
-          const A = rand(M * K, rng);
-          const B = rand(K * N, rng);
-          const C0 = rand(M * N, rng);
-          const expected = Float64Array.from(C0);
-          ref.matmul(A, B, expected, { M, N, K, flags });
-          const absSum = Float64Array.from(C0, Math.abs);
-          ref.matmul(Float64Array.from(A, Math.abs), Float64Array.from(B, Math.abs), absSum, { M, N, K, flags: flags | MM_ACCUMULATE });
-          const out = await runKernel(form.kernel, { 0: u32s([M, N, K, flags]), 1: { data: A }, 2: { data: B }, 3: { data: C0 } }, Math.ceil(N / 32), Math.ceil(M / 32));
           // the same K + 1 roundings bound as the scalar loop (sums of 4 products are formed in another order)
-          expectWithinSumBound(out[3], expected, absSum, K + 1, 'C');
+          await checkPlain(form.kernel, M, N, K, flags, `${form.variant}${flags}`);
         });
   });
 
@@ -101,26 +129,7 @@ describe('matmulOuter4Dual (weight gradient + Σg² in one pass, vec4)', () => {
     [32, 36, 7],
     [64, 68, 129],
   ] as [number, number, number][])
-    for (const flags of [MM_TRANS_A, MM_TRANS_A | MM_ACCUMULATE])
-      it(`M=${M} N=${N} K=${K} flags=${flags}`, async () => {
-        const rng = new Rng(M + N + K, `o4dual${flags}`);
-        const A = rand(M * K, rng);
-        const B = rand(K * N, rng);
-        const C0 = rand(M * N, rng);
-        const out: Float64Array[] = [];
-        const sums: Float64Array[] = [];
-        for (const sq of [0, MM_SQUARE]) {
-          const e = Float64Array.from(C0);
-          ref.matmul(A, B, e, { M, N, K, flags: flags | sq });
-          out.push(e);
-          const abs = Float64Array.from(C0, Math.abs);
-          ref.matmul(Float64Array.from(A, Math.abs), Float64Array.from(B, Math.abs), abs, { M, N, K, flags: flags | sq | MM_ACCUMULATE });
-          sums.push(abs);
-        }
-        const o = await runKernel('matmulOuter4Dual', { 0: u32s([M, N, K, flags]), 1: { data: A }, 2: { data: B }, 3: { data: C0 }, 4: { data: C0 } }, Math.ceil(N / 32), Math.ceil(M / 32));
-        expectWithinSumBound(o[3], out[0], sums[0], K + 1, 'C');
-        expectWithinSumBound(o[4], out[1], sums[1], K + 3, 'C2');
-      });
+    for (const flags of [MM_TRANS_A, MM_TRANS_A | MM_ACCUMULATE]) it(`M=${M} N=${N} K=${K} flags=${flags}`, () => checkDual('matmulOuter4Dual', M, N, K, flags));
 });
 
 describe('which products the vec4 forms serve', () => {
@@ -157,22 +166,7 @@ for (const [kernel, dual] of [
       [65, 66, 70],
     ];
     const flagSets = [MM_TRANS_B, 0, MM_TRANS_A, MM_TRANS_A | MM_SQUARE, MM_TRANS_B | MM_ACCUMULATE];
-    for (const [M, N, K] of shapes)
-      for (const flags of flagSets)
-        it(`M=${M} N=${N} K=${K} flags=${flags}`, async () => {
-          const rng = new Rng(M * 1000 + N * 10 + K, `mm${flags}`);
-          const A = rand(M * K, rng);
-          const B = rand(K * N, rng);
-          const C0 = rand(M * N, rng);
-          const expected = Float64Array.from(C0);
-          ref.matmul(A, B, expected, { M, N, K, flags });
-          const absSum = Float64Array.from(C0, Math.abs);
-          const absA = Float64Array.from(A, Math.abs);
-          const absB = Float64Array.from(B, Math.abs);
-          ref.matmul(absA, absB, absSum, { M, N, K, flags: flags | MM_ACCUMULATE });
-          const out = await runKernel(kernel, { 0: u32s([M, N, K, flags]), 1: { data: A }, 2: { data: B }, 3: { data: C0 } }, Math.ceil(N / 32), Math.ceil(M / 32));
-          expectWithinSumBound(out[3], expected, absSum, K + 1, 'C');
-        });
+    for (const [M, N, K] of shapes) for (const flags of flagSets) it(`M=${M} N=${N} K=${K} flags=${flags}`, () => checkPlain(kernel, M, N, K, flags, `mm${flags}`));
   });
 
   describe(`${dual} (weight gradient + Σg² in one pass)`, () => {
@@ -181,27 +175,7 @@ for (const [kernel, dual] of [
       [31, 33, 7],
       [64, 70, 129],
     ] as [number, number, number][])
-      for (const flags of [MM_TRANS_A, MM_TRANS_A | MM_ACCUMULATE])
-        it(`M=${M} N=${N} K=${K} flags=${flags}`, async () => {
-          const rng = new Rng(M + N + K, `dual${flags}`);
-          const A = rand(M * K, rng);
-          const B = rand(K * N, rng);
-          const C0 = rand(M * N, rng);
-          const out: Float64Array[] = [];
-          const sums: Float64Array[] = [];
-          for (const sq of [0, MM_SQUARE]) {
-            const e = Float64Array.from(C0);
-            ref.matmul(A, B, e, { M, N, K, flags: flags | sq });
-            out.push(e);
-            const abs = Float64Array.from(C0, Math.abs);
-            ref.matmul(Float64Array.from(A, Math.abs), Float64Array.from(B, Math.abs), abs, { M, N, K, flags: flags | sq | MM_ACCUMULATE });
-            sums.push(abs);
-          }
-          const o = await runKernel(dual, { 0: u32s([M, N, K, flags]), 1: { data: A }, 2: { data: B }, 3: { data: C0 }, 4: { data: C0 } }, Math.ceil(N / 32), Math.ceil(M / 32));
-          expectWithinSumBound(o[3], out[0], sums[0], K + 1, 'C');
-          // a², b² add one rounding each before the product: K + 3
-          expectWithinSumBound(o[4], out[1], sums[1], K + 3, 'C2');
-        });
+      for (const flags of [MM_TRANS_A, MM_TRANS_A | MM_ACCUMULATE]) it(`M=${M} N=${N} K=${K} flags=${flags}`, () => checkDual(dual, M, N, K, flags));
   });
 }
 

@@ -9,7 +9,7 @@ import { lossAndGrad, forward } from '../src/reference/mlp';
 import { ReferenceTrainer } from '../src/reference/trainer';
 import { makeDataset } from '../src/tasks/modular';
 import { kernelFidelity, predictedStepChange } from '../src/theory/fidelity';
-import { Instruments, type InstrumentSnapshot } from '../src/theory/instruments';
+import { recordInstruments } from './instrumentRun';
 import { probeSensitivities } from '../src/theory/jacobian';
 import { preconditionerWeights } from '../src/theory/kernels';
 import { chooseProbe } from '../src/theory/probe';
@@ -77,19 +77,7 @@ function finiteEverywhere(x: unknown, path = 'snapshot'): void {
 }
 
 /** Trains `steps` steps, measuring every `every` (with the next step's weights for the fidelity). */
-function record(cfg: RunConfig, steps: number, every: number, opts = {}): InstrumentSnapshot[] {
-  const tr = new ReferenceTrainer(cfg);
-  const inst = new Instruments(cfg, tr.dataset, tr.layout, opts);
-  const out: InstrumentSnapshot[] = [];
-  while (tr.step <= steps) {
-    const state = { params: tr.w.slice(), v: tr.state.v.slice(), step: tr.step };
-    const step = tr.step;
-    tr.stepOnce();
-    out.push(inst.measure({ step, state, gateMask: null, config: tr.config, paramsNext: tr.w }));
-    for (let s = 1; s < every; s++) tr.stepOnce();
-  }
-  return out;
-}
+const record = recordInstruments;
 
 describe('Instruments on the tiny preset', () => {
   const cfg = tiny();

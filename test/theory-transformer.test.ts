@@ -15,9 +15,8 @@ import { presetConfig } from '../src/config/presets';
 import { crossCheck, defaultConfig, transformerParamCount, type RunConfig } from '../src/config/settings';
 import { initParams } from '../src/model/layout';
 import { transformerLayout } from '../src/model/transformerLayout';
-import { ReferenceTrainer } from '../src/reference/trainer';
 import { relativeError } from '../src/theory/dense';
-import { Instruments, type InstrumentSnapshot } from '../src/theory/instruments';
+import { recordInstruments } from './instrumentRun';
 import { jacobianVectorProduct, traceView } from '../src/theory/jacobian';
 import { compactVector, denseKernel, kernelBlock } from '../src/theory/kernels';
 import { theoryNet } from '../src/theory/network';
@@ -136,19 +135,7 @@ const smallTransformer = (over: Partial<RunConfig> = {}): RunConfig => ({
   ...over,
 });
 
-function record(cfg: RunConfig, steps: number, every: number, opts = {}): InstrumentSnapshot[] {
-  const tr = new ReferenceTrainer(cfg);
-  const inst = new Instruments(cfg, tr.dataset, tr.paramLayout, opts);
-  const out: InstrumentSnapshot[] = [];
-  while (tr.step <= steps) {
-    const state = { params: tr.w.slice(), v: tr.state.v.slice(), step: tr.step };
-    const step = tr.step;
-    tr.stepOnce();
-    out.push(inst.measure({ step, state, gateMask: null, config: tr.config, paramsNext: tr.w }));
-    for (let s = 1; s < every; s++) tr.stepOnce();
-  }
-  return out;
-}
+const record = recordInstruments;
 
 describe('the instruments on a transformer', () => {
   it('AdamW: every snapshot finite and serialisable, no parameter owns λ_max(K̃), the Gramian on the whole training set', () => {

@@ -1,7 +1,7 @@
 /**
  * A probe, not a kept kernel: the forward product A·Bᵀ with subgroup shuffles (each
  * lane of a group of 4 loads one row of A and the group shares the four rows by
- * subgroupShuffle) against the kept `kvec` (shaders/matmul_vec4.wgsl), on a device
+ * subgroupShuffle) against the kept `kvec` (shaders/matmul.wgsl), on a device
  * requested with the `subgroups` feature. Prints GFLOP/s of both and their largest
  * difference (0: the same sums in the same order).
  *
@@ -24,7 +24,7 @@ Object.assign(globalThis, globals);
 const gpu = create([]);
 const adapter = (await gpu.requestAdapter())!;
 const dev = await adapter.requestDevice({ requiredFeatures: ['subgroups' as GPUFeatureName] });
-const base = readFileSync('shaders/matmul_vec4.wgsl', 'utf8');
+const base = readFileSync('shaders/matmul.wgsl', 'utf8');
 const sg = `enable subgroups;
 struct MatmulParams { M: u32, N: u32, K: u32, flags: u32 }
 @group(0) @binding(0) var<uniform> P: MatmulParams;
@@ -80,10 +80,12 @@ for (const [M, N, K] of [
     B = buf(N * K),
     C1 = buf(M * N),
     C2 = buf(M * N);
-  const bg = (p: GPUComputePipeline, C: GPUBuffer) => dev.createBindGroup({ layout: p.getBindGroupLayout(0), entries: [uni, A, B, C].map((buffer, binding) => ({ binding, resource: { buffer } })) });
+  // kvec binds its operands as A4, B4 (bindings 5, 6); the probe declares them at 1, 2
+  const bg = (p: GPUComputePipeline, C: GPUBuffer, slots: number[]) =>
+    dev.createBindGroup({ layout: p.getBindGroupLayout(0), entries: [uni, A, B, C].map((buffer, i) => ({ binding: slots[i], resource: { buffer } })) });
   const cands = [
-    ['kvec', pk, bg(pk, C1)],
-    ['sg', ps, bg(ps, C2)],
+    ['kvec', pk, bg(pk, C1, [0, 5, 6, 3])],
+    ['sg', ps, bg(ps, C2, [0, 1, 2, 3])],
   ] as const;
   const best: Record<string, number> = {};
   for (let r = 0; r < 7; r++)

@@ -262,3 +262,144 @@ fn tiled_dual(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id
   storeC(i0, j0, array<vec4<f32>, 4>(c0, c1, c2, c3));
   storeC2(i0, j0, array<vec4<f32>, 4>(q0, q1, q2, q3));
 }
+
+// ---------- the vec4 forms ----------
+// kvec, outer4 (+ outer4_dual), bvec: the same 4×4 block per invocation and the same grid,
+// reading their operands as vec4 along the dimension each form has contiguous (the
+// kernels above read scalars through strides, so one kernel serves every form):
+//   kvec    C = A·Bᵀ     (forward Y = X·Wᵀ; flags TRANS_B [+ACCUMULATE]), K % 4 = 0:
+//           A (M×K) and B (N×K) as vec4 rows along k; 16 dot products per 8 vec4 loads
+//   outer4  C = Aᵀ·B     (weight gradient dW = δᵀX; flags TRANS_A [+ACCUMULATE]), M, N % 4 = 0:
+//           A (K×M) and B (K×N) as vec4 rows along m and n; per k one vec4 of each and a
+//           4×4 outer product: 16 FMAs per 2 loads. outer4_dual adds C2 = (A∘A)ᵀ(B∘B).
+//   bvec    C = A·B      (input gradient dX = δ·W; flags 0 [+ACCUMULATE]), K, N % 4 = 0:
+//           A (M×K) as vec4 along k, B (K×N) as vec4 along n: 64 FMAs per 8 vec4 loads
+// The operands are bound a second time as vec4 arrays (A4, B4: bindings 5, 6); each entry
+// point uses one pair. Edge rows and columns are clamped to valid ones and dropped at
+// the store; no branches in the k loops. Which product each may run: src/engine/modules/
+// matmul.ts `variantApplies`.
+@group(0) @binding(5) var<storage, read> A4: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read> B4: array<vec4<f32>>;
+
+@compute @workgroup_size(8, 8)
+fn kvec(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i0 = gid.y * 4u;
+  let j0 = gid.x * 4u;
+  if (i0 >= P.M || j0 >= P.N) { return; }
+  let K4 = P.K / 4u;
+  let lastRow = P.M - 1u;
+  let lastCol = P.N - 1u;
+  let r = vec4<u32>(min(i0, lastRow), min(i0 + 1u, lastRow), min(i0 + 2u, lastRow), min(i0 + 3u, lastRow)) * K4;
+  let c = vec4<u32>(min(j0, lastCol), min(j0 + 1u, lastCol), min(j0 + 2u, lastCol), min(j0 + 3u, lastCol)) * K4;
+  var c0 = vec4<f32>(0.0);
+  var c1 = vec4<f32>(0.0);
+  var c2 = vec4<f32>(0.0);
+  var c3 = vec4<f32>(0.0);
+  for (var k = 0u; k < K4; k++) {
+    let a0 = A4[r.x + k];
+    let a1 = A4[r.y + k];
+    let a2 = A4[r.z + k];
+    let a3 = A4[r.w + k];
+    let b0 = B4[c.x + k];
+    let b1 = B4[c.y + k];
+    let b2 = B4[c.z + k];
+    let b3 = B4[c.w + k];
+    c0 += vec4<f32>(dot(a0, b0), dot(a0, b1), dot(a0, b2), dot(a0, b3));
+    c1 += vec4<f32>(dot(a1, b0), dot(a1, b1), dot(a1, b2), dot(a1, b3));
+    c2 += vec4<f32>(dot(a2, b0), dot(a2, b1), dot(a2, b2), dot(a2, b3));
+    c3 += vec4<f32>(dot(a3, b0), dot(a3, b1), dot(a3, b2), dot(a3, b3));
+  }
+  storeC(i0, j0, array<vec4<f32>, 4>(c0, c1, c2, c3));
+}
+
+// ---------- outer4: C = Aᵀ·B, A stored K×M, B stored K×N, M and N multiples of 4 ----------
+@compute @workgroup_size(8, 8)
+fn outer4(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i0 = gid.y * 4u;
+  let j0 = gid.x * 4u;
+  if (i0 >= P.M || j0 >= P.N) { return; }
+  let M4 = P.M / 4u;
+  let N4 = P.N / 4u;
+  let ia = gid.y;
+  let jb = gid.x;
+  var c0 = vec4<f32>(0.0);
+  var c1 = vec4<f32>(0.0);
+  var c2 = vec4<f32>(0.0);
+  var c3 = vec4<f32>(0.0);
+  for (var k = 0u; k < P.K; k++) {
+    let a = A4[k * M4 + ia];
+    let b = B4[k * N4 + jb];
+    c0 += a.x * b;
+    c1 += a.y * b;
+    c2 += a.z * b;
+    c3 += a.w * b;
+  }
+  storeC(i0, j0, array<vec4<f32>, 4>(c0, c1, c2, c3));
+}
+
+// outer4_dual: the weight gradient and its per-example Σg² (C2 = (A∘A)ᵀ(B∘B)) in one pass
+
+@compute @workgroup_size(8, 8)
+fn outer4_dual(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i0 = gid.y * 4u;
+  let j0 = gid.x * 4u;
+  if (i0 >= P.M || j0 >= P.N) { return; }
+  let M4 = P.M / 4u;
+  let N4 = P.N / 4u;
+  var c0 = vec4<f32>(0.0);
+  var c1 = vec4<f32>(0.0);
+  var c2 = vec4<f32>(0.0);
+  var c3 = vec4<f32>(0.0);
+  var s0 = vec4<f32>(0.0);
+  var s1 = vec4<f32>(0.0);
+  var s2 = vec4<f32>(0.0);
+  var s3 = vec4<f32>(0.0);
+  for (var k = 0u; k < P.K; k++) {
+    let a = A4[k * M4 + gid.y];
+    let b = B4[k * N4 + gid.x];
+    let aa = a * a;
+    let bb = b * b;
+    c0 += a.x * b;
+    c1 += a.y * b;
+    c2 += a.z * b;
+    c3 += a.w * b;
+    s0 += aa.x * bb;
+    s1 += aa.y * bb;
+    s2 += aa.z * bb;
+    s3 += aa.w * bb;
+  }
+  storeC(i0, j0, array<vec4<f32>, 4>(c0, c1, c2, c3));
+  storeC2(i0, j0, array<vec4<f32>, 4>(s0, s1, s2, s3));
+}
+
+// ---------- bvec: C = A·B, A stored M×K, B stored K×N, K and N multiples of 4 ----------
+@compute @workgroup_size(8, 8)
+fn bvec(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i0 = gid.y * 4u;
+  let j0 = gid.x * 4u;
+  if (i0 >= P.M || j0 >= P.N) { return; }
+  let K4 = P.K / 4u;
+  let N4 = P.N / 4u;
+  let lastRow = P.M - 1u;
+  let r = vec4<u32>(min(i0, lastRow), min(i0 + 1u, lastRow), min(i0 + 2u, lastRow), min(i0 + 3u, lastRow)) * K4;
+  var c0 = vec4<f32>(0.0);
+  var c1 = vec4<f32>(0.0);
+  var c2 = vec4<f32>(0.0);
+  var c3 = vec4<f32>(0.0);
+  for (var k4 = 0u; k4 < K4; k4++) {
+    let bo = 4u * k4 * N4 + gid.x;
+    let b0 = B4[bo];
+    let b1 = B4[bo + N4];
+    let b2 = B4[bo + 2u * N4];
+    let b3 = B4[bo + 3u * N4];
+    let a0 = A4[r.x + k4];
+    let a1 = A4[r.y + k4];
+    let a2 = A4[r.z + k4];
+    let a3 = A4[r.w + k4];
+    c0 += a0.x * b0 + a0.y * b1 + a0.z * b2 + a0.w * b3;
+    c1 += a1.x * b0 + a1.y * b1 + a1.z * b2 + a1.w * b3;
+    c2 += a2.x * b0 + a2.y * b1 + a2.z * b2 + a2.w * b3;
+    c3 += a3.x * b0 + a3.y * b1 + a3.z * b2 + a3.w * b3;
+  }
+  storeC(i0, j0, array<vec4<f32>, 4>(c0, c1, c2, c3));
+}

@@ -9,6 +9,7 @@ import { MM_ACCUMULATE, MM_SQUARE, MM_TRANS_A, MM_TRANS_B } from '../src/referen
 import { Rng } from '../src/util/rng';
 import { variantApplies, variantFor } from '../src/engine/modules/matmul';
 import type { KernelName } from '../src/engine/pipelines';
+import { BINDINGS } from '../src/engine/bindings';
 import { expectClose, gpu, runKernel, u32s } from './gpu';
 
 const U = 2 ** -24; // float32 unit roundoff
@@ -38,6 +39,12 @@ describe('GPU adapter', () => {
   });
 });
 
+/** the binding numbers of A and B: 1, 2 for the scalar kernels, 5, 6 (A4, B4) for the vec4 forms */
+function operandSlots(kernel: KernelName): [number, number] {
+  const t = BINDINGS[kernel] as Record<string, number>;
+  return 'A4' in t ? [t.A4, t.B4] : [t.A, t.B];
+}
+
 /** one matmul kernel on C (+)= op(A)·op(B) against the twin, within the summation bound (K + 1 roundings) */
 async function checkPlain(kernel: KernelName, M: number, N: number, K: number, flags: number, stream: string): Promise<void> {
   const rng = new Rng(M * 1000 + N * 10 + K, stream);
@@ -48,7 +55,8 @@ async function checkPlain(kernel: KernelName, M: number, N: number, K: number, f
   ref.matmul(A, B, expected, { M, N, K, flags });
   const absSum = Float64Array.from(C0, Math.abs);
   ref.matmul(Float64Array.from(A, Math.abs), Float64Array.from(B, Math.abs), absSum, { M, N, K, flags: flags | MM_ACCUMULATE });
-  const out = await runKernel(kernel, { 0: u32s([M, N, K, flags]), 1: { data: A }, 2: { data: B }, 3: { data: C0 } }, Math.ceil(N / 32), Math.ceil(M / 32));
+  const [a, b] = operandSlots(kernel);
+  const out = await runKernel(kernel, { 0: u32s([M, N, K, flags]), [a]: { data: A }, [b]: { data: B }, 3: { data: C0 } }, Math.ceil(N / 32), Math.ceil(M / 32));
   expectWithinSumBound(out[3], expected, absSum, K + 1, 'C');
 }
 
@@ -68,13 +76,14 @@ async function checkDual(dual: KernelName, M: number, N: number, K: number, flag
     ref.matmul(Float64Array.from(A, Math.abs), Float64Array.from(B, Math.abs), abs, { M, N, K, flags: flags | sq | MM_ACCUMULATE });
     sums.push(abs);
   }
-  const o = await runKernel(dual, { 0: u32s([M, N, K, flags]), 1: { data: A }, 2: { data: B }, 3: { data: C0 }, 4: { data: C0 } }, Math.ceil(N / 32), Math.ceil(M / 32));
+  const [a, b] = operandSlots(dual);
+  const o = await runKernel(dual, { 0: u32s([M, N, K, flags]), [a]: { data: A }, [b]: { data: B }, 3: { data: C0 }, 4: { data: C0 } }, Math.ceil(N / 32), Math.ceil(M / 32));
   expectWithinSumBound(o[3], out[0], sums[0], K + 1, 'C');
   // a², b² add one rounding each before the product: K + 3
   expectWithinSumBound(o[4], out[1], sums[1], K + 3, 'C2');
 }
 
-// the vec4 forms (shaders/matmul_vec4.wgsl), each on the products it applies to, against the twin
+// the vec4 forms (shaders/matmul.wgsl kvec, outer4, bvec; operands bound again as A4, B4), each on the products it applies to, against the twin
 const VEC4_FORMS = [
   {
     kernel: 'matmulKvec',

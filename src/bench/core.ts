@@ -11,7 +11,7 @@
 import { defaultConfig, type GateVariant, type RunConfig } from '../config/settings';
 import { presetConfig } from '../config/presets';
 import { MATMUL_VARIANTS, type MatmulShape, type MatmulVariant, shapeKey, stepShapes } from '../engine/autotune';
-import { variantApplies } from '../engine/modules/matmul';
+import { matmulEntries, variantApplies } from '../engine/modules/matmul';
 import type { GpuContext } from '../engine/device';
 import { getPipelines } from '../engine/pipelines';
 import { GpuKernelBlocks } from '../engine/probeKernel';
@@ -119,7 +119,7 @@ export async function matmulCeiling(ctx: GpuContext, src: ShaderSources, shapes:
       .filter((v) => variantApplies(v, s))
       .map((v) => {
         const pipeline = pl[MATMUL_VARIANTS[v].plain];
-        const bg = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: [uni, ...bufs].map((buffer, binding) => ({ binding, resource: { buffer } })) });
+        const bg = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: matmulEntries(MATMUL_VARIANTS[v].plain, uni, bufs[0], bufs[1], bufs[2]) });
         return { v, pipeline, bg };
       });
     const run = async (c: (typeof variants)[number], reps: number) => {

@@ -6,7 +6,7 @@
  *   no barriers — the fastest on SwiftShader, where "shared memory" is ordinary memory;
  * - `tiled` (shaders/matmul.wgsl `tiled`): the same blocking staged through vec4
  *   workgroup tiles, each global value loaded once per workgroup — what real GPUs reward;
- * - `kvec`, `outer4`, `bvec` (shaders/matmul_vec4.wgsl): the 4×4 block with vec4 loads
+ * - `kvec`, `outer4`, `bvec` (shaders/matmul.wgsl, the vec4 forms): the 4×4 block with vec4 loads
  *   along the dimension each form has contiguous — the forward A·Bᵀ (K % 4 = 0), the
  *   weight gradient Aᵀ·B (M, N % 4 = 0), the input gradient A·B (K, N % 4 = 0); each a
  *   candidate only for its form (`variantApplies`).
@@ -27,7 +27,7 @@ import { MM_ACCUMULATE, MM_TRANS_A, MM_TRANS_B } from '../model/rules';
 import { SEQ } from '../model/transformerLayout';
 import { makeDataset, type Dataset } from '../tasks/modular';
 import type { GpuContext } from './device';
-import { MATMUL_VARIANTS, shapeKey, variantApplies, variantFor, type MatmulChoice, type MatmulShape, type MatmulVariant } from './modules/matmul';
+import { MATMUL_VARIANTS, matmulEntries, shapeKey, variantApplies, variantFor, type MatmulChoice, type MatmulShape, type MatmulVariant } from './modules/matmul';
 import type { Pipelines } from './pipelines';
 import type { ShaderSources } from './shaders';
 
@@ -143,7 +143,7 @@ export function setTuneCache(c: TuneCache): void {
 /** FNV-1a of the matmul source: a kernel edit invalidates cached choices */
 function sourceHash(src: ShaderSources): string {
   let h = 0x811c9dc5;
-  for (const ch of src.matmul + src.matmul_vec4) {
+  for (const ch of src.matmul) {
     h ^= ch.charCodeAt(0);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
@@ -196,7 +196,7 @@ export async function timeVariants(ctx: GpuContext, pl: Pipelines, shapes: Matmu
     device.queue.writeBuffer(uni, 0, Uint32Array.from([p.M, p.N, p.K, p.flags]));
     const bgs = candidates.map((v) => {
       const pipeline = pl[MATMUL_VARIANTS[v].plain];
-      const entries = [uni, ...bufs].map((buffer, binding) => ({ binding, resource: { buffer } }));
+      const entries = matmulEntries(MATMUL_VARIANTS[v].plain, uni, bufs[0], bufs[1], bufs[2]);
       return { v, pipeline, bg: device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }) };
     });
     // warm-up (first use of a pipeline) and the repeat count that makes a timing long enough

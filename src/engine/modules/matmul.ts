@@ -9,7 +9,7 @@
  * test/kernels.gpu.test.ts): `block4` (`main`/`main_dual`: a 4×4 register block, no
  * workgroup memory, no barriers), `tiled` (`tiled`/`tiled_dual`: the same blocking
  * staged through shared vec4 tiles), and three that read vec4 along the dimension their
- * form has contiguous (shaders/matmul_vec4.wgsl): `kvec` for A·Bᵀ (the forward maps),
+ * form has contiguous (shaders/matmul.wgsl, bound to A4/B4): `kvec` for A·Bᵀ (the forward maps),
  * `outer4` for Aᵀ·B (weight gradients, with its own dual), `bvec` for A·B (input
  * gradients) — each only where its form and divisibility hold (`variantApplies`). Which one runs each product is the arena's matmul plan, chosen on
  * the adapter by src/engine/autotune.ts; a product the plan does not know takes the
@@ -17,7 +17,7 @@
  */
 import { MM_SQUARE, MM_TRANS_A, MM_TRANS_B } from '../../model/rules';
 import type { GpuArena, Dispatch } from '../arena';
-import type { Slice } from '../bindings';
+import { BINDINGS, type BindingsOf, type Slice } from '../bindings';
 import type { KernelName } from '../pipelines';
 import type { LayerModule, ModuleSpec } from './module';
 
@@ -86,13 +86,27 @@ function variantOf(arena: GpuArena, s: MatmulShape): MatmulVariant {
   return variantFor(arena.matmulPlan, s);
 }
 
+/** the operands under the names the kernel binds them: A, B, or their vec4 views A4, B4 (the vec4 forms) */
+export function operandBindings(kernel: KernelName, A: Slice, B: Slice): { A: Slice; B: Slice } | { A4: Slice; B4: Slice } {
+  return 'A4' in BINDINGS[kernel] ? { A4: A, B4: B } : { A, B };
+}
+
+/** bind-group entries of a plain matmul kernel on whole buffers (the autotuner's and the benchmark's timings) */
+export function matmulEntries(kernel: KernelName, P: GPUBuffer, A: GPUBuffer, B: GPUBuffer, C: GPUBuffer): GPUBindGroupEntry[] {
+  const table = BINDINGS[kernel] as Record<string, number>;
+  const ops = operandBindings(kernel, { buffer: A }, { buffer: B }) as Record<string, Slice>;
+  return Object.entries({ P: { buffer: P }, ...ops, C: { buffer: C } }).map(([name, slice]) => ({ binding: table[name], resource: { buffer: slice.buffer } }));
+}
+
 export function matmul(arena: GpuArena, M: number, N: number, K: number, flags: number, A: Slice, B: Slice, C: Slice): Dispatch {
   const kernel = MATMUL_VARIANTS[variantOf(arena, { M, N, K, flags })].plain;
-  return arena.bind(kernel, { P: arena.u32Slot([M, N, K, flags]), A, B, C }, Math.ceil(N / TILE), Math.ceil(M / TILE));
+  const resources = { P: arena.u32Slot([M, N, K, flags]), ...operandBindings(kernel, A, B), C } as BindingsOf<typeof kernel>;
+  return arena.bind(kernel, resources, Math.ceil(N / TILE), Math.ceil(M / TILE));
 }
 
 /** the dual pass follows the plain product's choice for the same shape */
 export function matmulDual(arena: GpuArena, M: number, N: number, K: number, flags: number, A: Slice, B: Slice, C: Slice, C2: Slice): Dispatch {
   const kernel = MATMUL_VARIANTS[variantOf(arena, { M, N, K, flags })].dual;
-  return arena.bind(kernel, { P: arena.u32Slot([M, N, K, flags]), A, B, C, C2 }, Math.ceil(N / TILE), Math.ceil(M / TILE));
+  const resources = { P: arena.u32Slot([M, N, K, flags]), ...operandBindings(kernel, A, B), C, C2 } as BindingsOf<typeof kernel>;
+  return arena.bind(kernel, resources, Math.ceil(N / TILE), Math.ceil(M / TILE));
 }

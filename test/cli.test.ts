@@ -89,6 +89,17 @@ describe('grokscope CLI', () => {
     expect(file.metrics.map((m) => m.step)).toEqual(Array.from({ length: 30 }, (_, i) => 10 * (i + 1)));
   });
 
+  it('with --instruments too: after the loss the kernel blocks are rebuilt on the fresh device and measuring goes on', () => {
+    const out = join(dir, 'lost-instruments.json');
+    const r = run(['train', '--preset', 'tiny', '--steps', '100', '--eval-every', '10', '--instrument-every', '50', '--instruments', '--out', out, '--quiet'], {
+      GROKSCOPE_FAULT_LOSE_DEVICE_AT: '60',
+    });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).recoveries).toBe(1);
+    const file = JSON.parse(readFileSync(out, 'utf8')) as { instruments: { step: number }[] };
+    expect(file.instruments.map((s) => s.step)).toEqual([0, 50, 100]);
+  });
+
   it('a sweep whose one lr diverges keeps the finished runs and reports the failure', () => {
     const out = join(dir, 'sweep.json');
     const r = run(['sweep', '--preset', 'tiny', '--variants', 'adamw', '--seeds', '1', '--lrs', '0.01,1e6', '--steps', '30', '--out', out, '--quiet']);

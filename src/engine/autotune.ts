@@ -16,8 +16,10 @@
  * The batch dimension is capped for the timing (PROBE_ROWS): the cost of these
  * kernels is linear in it, so the ranking at the cap is the ranking at full size and
  * a paper-size product is timed in milliseconds instead of seconds on SwiftShader.
- * Shapes the budget did not reach take the adapter's default (block4 on software
- * adapters, tiled on hardware). Choices are cached per adapter and shader source
+ * Products with the same capped stand-in share one timing (a training and an evaluation
+ * forward). Shapes the budget did not reach take the choice of a timed product of the
+ * same form where that variant serves them, else the adapter's default (block4 on
+ * software adapters, tiled on hardware), and are timed on a later start. Choices are cached per adapter and shader source
  * (IndexedDB in the browser, a file for the CLI, memory otherwise).
  */
 import type { RunConfig } from '../config/settings';
@@ -184,12 +186,21 @@ export async function timeVariants(ctx: GpuContext, pl: Pipelines, shapes: Matmu
   const t0 = performance.now();
   const overhead = await submitOverhead(device);
   const rows: TuneRow[] = [];
+  // one timing serves every product with the same stand-in (a training and an evaluation forward share it)
+  const byTimed = new Map<string, TuneRow>();
   for (const s of shapes) {
     const p = probeShape(s);
     const candidates = VARIANTS.filter((v) => variantApplies(v, s));
     const row: TuneRow = { shape: shapeKey(s), timed: shapeKey(p), ms: Object.fromEntries(candidates.map((v) => [v, null])), chosen: fallback };
     rows.push(row);
+    const twin = byTimed.get(row.timed);
+    if (twin) {
+      row.ms = { ...twin.ms };
+      row.chosen = twin.chosen;
+      continue;
+    }
     if (performance.now() - t0 > budgetMs) continue;
+    byTimed.set(row.timed, row);
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
     const bufs = [p.M * p.K, p.K * p.N, p.M * p.N].map((n) => device.createBuffer({ size: Math.max(16, 4 * n), usage }));
     const uni = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
@@ -216,8 +227,19 @@ export async function timeVariants(ctx: GpuContext, pl: Pipelines, shapes: Matmu
     row.chosen = candidates.reduce((a, b) => ((row.ms[b] ?? Infinity) < (row.ms[a] ?? Infinity) ? b : a));
     for (const b of [...bufs, uni]) b.destroy();
   }
+  // a product the budget did not reach takes the choice of a timed product of the same form
+  // (flags) when that variant serves it too, else the adapter default; it is timed on a later start
+  const timedRows = rows.filter(isTimed);
+  rows.forEach((r, i) => {
+    if (isTimed(r)) return;
+    const like = timedRows.find((t) => t.shape.split('/')[1] === r.shape.split('/')[1] && variantApplies(t.chosen, shapes[i]));
+    if (like) r.chosen = like.chosen;
+  });
   return rows;
 }
+
+/** every candidate of the row was timed (only such rows are cached) */
+const isTimed = (r: TuneRow) => Object.values(r.ms).every((x) => x !== null);
 
 /** the plan for a run: from the cache, else timed within TUNE_BUDGET_MS and cached */
 export async function tuneMatmul(ctx: GpuContext, pl: Pipelines, src: ShaderSources, shapes: MatmulShape[], budgetMs = TUNE_BUDGET_MS): Promise<MatmulPlan> {
@@ -232,7 +254,7 @@ export async function tuneMatmul(ctx: GpuContext, pl: Pipelines, src: ShaderSour
   const table = await timeVariants(ctx, pl, missing, budgetMs);
   const merged = { ...known };
   // only timed shapes are remembered: an untimed one gets its chance on the next start
-  for (const r of table) if (Object.values(r.ms).every((x) => x !== null)) merged[r.shape] = r.chosen;
+  for (const r of table) if (isTimed(r)) merged[r.shape] = r.chosen;
   await cache.set(key, merged).catch(() => undefined);
   const choice = pick(merged, shapes);
   for (const r of table) choice[r.shape] ??= r.chosen;

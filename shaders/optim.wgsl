@@ -68,12 +68,16 @@ fn direction_apply(@builtin(global_invocation_id) gid: vec3<u32>) {
   let k = gid.x;
   if (k >= O.P) { return; }
   let uqc = stepDirection(k);
-  var inTensor = false;
-  for (var t = 0u; t < O.T; t++) {
-    let r = tensorsF[t];
-    inTensor = inTensor || (k >= r.x && k < r.x + r.y);
+  // the tensor that may hold k: the last one starting at or before it (the table is sorted by
+  // offset, src/engine/modules/optimizer.ts checks), found by bisection — log T reads, not T
+  var lo = 0u;
+  var hi = O.T;
+  while (hi - lo > 1u) {
+    let mid = (lo + hi) / 2u;
+    if (tensorsF[mid].x <= k) { lo = mid; } else { hi = mid; }
   }
-  if (!inTensor) { return; }
+  let r = tensorsF[lo];
+  if (k < r.x || k >= r.x + r.y) { return; }
   let wk = wF[k];
   wF[k] = wk - O.lr * O.wd * wk - O.lr * 1.0 * uqc.z * uqc.y * uqc.x;
 }

@@ -52,6 +52,10 @@ export class Optimizer implements LayerModule {
     this.stats = arena.f32(2 * T, 'mask sums');
     const table = arena.buffer(8 * T, 'tensor table');
     const partials = arena.f32(2 * T * LANES, 'mask partials');
+    // direction_apply bisects this table: it must be sorted by offset, tensors disjoint
+    tensors.forEach((t, i) => {
+      if (i > 0 && t.offset < tensors[i - 1].offset + tensors[i - 1].size) throw new Error(`optimizer: tensor ${t.name} is not after ${tensors[i - 1].name} in the flat layout`);
+    });
     write(arena.device.queue, table, 0, Uint32Array.from(tensors.flatMap((t) => [t.offset, t.size])));
     this.slotOffset = arena.slot();
     const u = { buffer: arena.uniform, offset: this.slotOffset, size: 64 };

@@ -39,8 +39,13 @@ const VARIANTS = Object.keys(MATMUL_VARIANTS) as MatmulVariant[];
 
 /** start-up budget for timing, ms (the bound) */
 export const TUNE_BUDGET_MS = 300;
-/** the batch dimension is capped at this many rows while timing */
-export const PROBE_ROWS = 128;
+/**
+ * The batch dimension is capped at this many rows while timing. At 128 rows (the first
+ * value) every candidate timed 1.0–1.15 ms in the page — a fixed per-dispatch cost under
+ * the page's 0.1 ms timer — and block4 won the ties; at 512 the compute shows, and the
+ * in-page benchmark's step rose 10–12% at the small and middle sizes (docs/results.md §2b).
+ */
+export const PROBE_ROWS = 512;
 /** a timing shorter than this (ms), or than 4× the submit round trip, is repeated inside one submit */
 const MIN_TIMED_MS = 4;
 const MAX_REPS = 64;

@@ -254,14 +254,14 @@ export async function tuneMatmul(ctx: GpuContext, pl: Pipelines, src: ShaderSour
   // never times behind the old run's work still in the queue
   const known = { ...((await cache.get(key).catch(() => undefined)) ?? {}), ...(session.get(key) ?? {}) };
   const missing = shapes.filter((s) => !(shapeKey(s) in known));
-  if (missing.length === 0) return { choice: pick(known, shapes), table: [], fromCache: true, tuneMs: 0, fallback };
+  if (missing.length === 0) return { choice: pick(known, shapes, fallback), table: [], fromCache: true, tuneMs: 0, fallback };
   const t0 = performance.now();
   const table = await timeVariants(ctx, pl, missing, budgetMs);
   const merged = { ...known };
   // only timed shapes are remembered: an untimed one gets its chance on the next start
   for (const r of table) if (isTimed(r)) merged[r.shape] = r.chosen;
   await cache.set(key, merged).catch(() => undefined);
-  const choice = pick(merged, shapes);
+  const choice = pick(merged, shapes, fallback);
   for (const r of table) choice[r.shape] ??= r.chosen;
   session.set(key, { ...(session.get(key) ?? {}), ...choice });
   return { choice, table, fromCache: false, tuneMs: performance.now() - t0, fallback };
@@ -273,11 +273,16 @@ export async function rememberPlan(ctx: GpuContext, src: ShaderSources, plan: Ma
   session.set(key, { ...(session.get(key) ?? {}), ...plan.choice });
 }
 
-function pick(all: Record<string, MatmulVariant>, shapes: MatmulShape[]): Record<string, MatmulVariant> {
+/**
+ * The stored choices of these products. A stored variant that does not serve its product
+ * (a stale or hand-written cache naming a vec4 form for another form) is replaced by the
+ * adapter default here, so the plan — and the lab's "kvec ×2, block4 ×6" — says what runs.
+ */
+function pick(all: Record<string, MatmulVariant>, shapes: MatmulShape[], fallback: MatmulVariant): Record<string, MatmulVariant> {
   const out: Record<string, MatmulVariant> = {};
   for (const s of shapes) {
     const v = all[shapeKey(s)];
-    if (v) out[shapeKey(s)] = v;
+    if (v) out[shapeKey(s)] = variantApplies(v, s) ? v : fallback;
   }
   return out;
 }

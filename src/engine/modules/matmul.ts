@@ -65,10 +65,15 @@ export function variantApplies(v: MatmulVariant, s: MatmulShape): boolean {
   }
 }
 
-/** the variant chosen for one product (the fallback for a shape the plan does not know; block4 without a plan) */
+/**
+ * The variant chosen for one product: the plan's choice, else its fallback (block4
+ * without a plan). A variant that does not serve the product gives way to the fallback,
+ * and to block4 where the fallback does not serve it either (the autotuner's plans never
+ * name one: `pick` replaces them).
+ */
 export function variantFor(plan: MatmulChoice | null | undefined, s: MatmulShape): MatmulVariant {
-  const v = plan?.choice[shapeKey(s)] ?? plan?.fallback ?? 'block4';
-  return variantApplies(v, s) ? v : 'block4';
+  for (const v of [plan?.choice[shapeKey(s)], plan?.fallback]) if (v && variantApplies(v, s)) return v;
+  return 'block4';
 }
 
 export const MatmulSpec = {

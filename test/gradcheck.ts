@@ -4,7 +4,7 @@
  * Σ(g_i/b)² against explicit per-example gradients (the gate's statistics).
  */
 import { expect } from 'vitest';
-import type { ModelLayout } from '../src/model/layout';
+import type { ModelLayout, TensorInfo } from '../src/model/layout';
 import { lossAndGrad, lossOnly, type Targets } from '../src/reference/mlp';
 
 /** One example's targets: its label, or its p real targets. */
@@ -12,26 +12,34 @@ export const exampleTargets = (targets: Targets, i: number, p: number): Targets 
 
 export function expectFiniteDifferences(layout: ModelLayout, w: Float64Array, tokens: Uint32Array, targets: Targets, n: number): void {
   const { grad } = lossAndGrad(layout, w, tokens, targets, n);
-  // central differences: truncation error h²·|f'''|/6 and rounding error ~u·|f|/h;
-  // h = 1e-5 balances them near 1e-10 for f = O(1); relu kinks are avoided by
-  // checking that the two one-sided slopes agree before comparing.
+  expectCentralDifferences(layout, w, grad, () => lossOnly(layout, w, tokens, targets, n), 0.8);
+}
+
+/**
+ * Every parameter's gradient entry against central differences of `loss` (which reads w,
+ * perturbed in place and restored): truncation error h²·|f'''|/6 and rounding error
+ * ~u·|f|/h; h = 1e-5 balances them near 1e-10 for f = O(1); relu kinks are skipped by
+ * checking that the two one-sided slopes agree, and at least `minShare` of the
+ * parameters must be checked.
+ */
+export function expectCentralDifferences(layout: { tensors: readonly TensorInfo[]; paramCount: number }, w: Float64Array, grad: ArrayLike<number>, loss: () => number, minShare: number): void {
   const h = 1e-5;
   let checked = 0;
   for (const t of layout.tensors)
     for (let k = t.offset; k < t.offset + t.size; k++) {
       const w0 = w[k];
       w[k] = w0 + h;
-      const fp = lossOnly(layout, w, tokens, targets, n);
+      const fp = loss();
       w[k] = w0 - h;
-      const fm = lossOnly(layout, w, tokens, targets, n);
+      const fm = loss();
       w[k] = w0;
-      const f0 = lossOnly(layout, w, tokens, targets, n);
+      const f0 = loss();
       if (Math.abs((fp - f0) / h - (f0 - fm) / h) > 1e-3) continue; // on a kink
       const fd = (fp - fm) / (2 * h);
-      expect(Math.abs(grad[k] - fd)).toBeLessThan(1e-7 + 1e-6 * Math.abs(fd));
+      expect(Math.abs(grad[k] - fd), `${t.name}[${k - t.offset}]`).toBeLessThan(1e-7 + 1e-6 * Math.abs(fd));
       checked++;
     }
-  expect(checked).toBeGreaterThan(layout.paramCount * 0.8);
+  expect(checked).toBeGreaterThan(layout.paramCount * minShare);
 }
 
 export function expectSquaredGradientsPerExample(layout: ModelLayout, w: Float64Array, tokens: Uint32Array, targets: Targets, n: number): void {

@@ -22,7 +22,7 @@ import { kernelFidelity, predictedStepChange } from './fidelity';
 import { countAbove, DECAYED_LEVEL, KERNEL_LEVEL, normalisedGramian, subspaceFraction, transferCheck, transferNorms, type ChannelDefinition } from './channel';
 import { blockDiagonalTimes, centredHessian, centredKernel, centredLeft, centredRight, crossEntropyGradient, crossEntropyHessian, type BlockDiagonal } from './crossEntropy';
 import { DissipationGramian, type Integrator } from './gramian';
-import { traceView, type Sensitivities } from './jacobian';
+import { subSensitivities, traceView, type Sensitivities } from './jacobian';
 import { theoryNet, type TheoryNet } from './network';
 import { kernelBlock, preconditionerWeights, type KernelView } from './kernels';
 import { blockSquareRoots, centrePerPoint, OutputSystem, squaredLossHessian, type OutputLoss, type PointSet } from './outputSystem';
@@ -234,6 +234,8 @@ export class Instruments {
   private readonly whole: { train: PointSet; test: PointSet; targets: Targets; y: Float64Array; clean: Float64Array };
   /** the dense W's train points, in the same form */
   private readonly gSet: { tokens: Uint32Array; m: number; targets: Targets; y: Float64Array; clean: Float64Array };
+  /** where the dense W's sub-probe points sit in the train probe (null: W runs on the whole training set) */
+  private readonly gPositions: Uint32Array | null = null;
   /** squared loss (regress task): no centring, B = I/n; else cross-entropy in centred coordinates */
   private readonly squared: boolean;
   private readonly gTest: Uint32Array;
@@ -298,6 +300,7 @@ export class Instruments {
       this.gramianSet = 'probe';
       const pos = gramianPositions(this.probe.train.flipped, Math.max(1, Math.floor(Math.min(maxRows, this.options.gramianProbeRows) / perPoint)));
       this.gSet = { tokens: subTokens(this.probe.train.tokens, pos), ...setOf(Array.from(pos, (i) => this.probe.train.examples[i])) };
+      this.gPositions = pos;
     }
     this.gTest = evenlySpaced(this.probe.test.examples.length, Math.max(1, Math.floor(Math.min(maxRows, this.options.gramianProbeRows) / p)));
     this.gramian = new DissipationGramian(this.gSet.m * perPoint, this.gTest.length * p);
@@ -383,7 +386,9 @@ export class Instruments {
     const w = input.state.params;
     const { S, grad, omega } = this.probeAndPreconditioner(input);
     const mG = this.gSet.m;
-    const SG = this.gramianSet === 'probe' && mG === S.m ? S : net.sensitivities(w, this.gSet.tokens, mG);
+    // the sub-probe's points are probe points: their rows of S, not a second pass over the network
+    const pos = this.gPositions;
+    const SG = pos === null ? net.sensitivities(w, this.gSet.tokens, mG) : pos.length === S.m ? S : subSensitivities(S, pos);
     const QG = net.sensitivities(w, subTokens(probe.test.tokens, this.gTest), this.gTest.length);
     const loss: OutputLoss = whole.targets instanceof Uint32Array ? { kind: 'cross-entropy', labels: whole.targets } : { kind: 'squared', targets: whole.targets as Float64Array };
     const sys = new OutputSystem(net, w, omega, whole.train, whole.test, loss);

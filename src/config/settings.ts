@@ -13,6 +13,7 @@
  * refused by name instead of producing NaN or a run that never moves.
  */
 import * as v from 'valibot';
+import { transformerLayout } from '../model/transformerLayout';
 
 /** The modular tasks a∘b mod p, and `regress`: a fixed random teacher network on the same (a, b) pairs (src/tasks/regression.ts). */
 export const TASKS = ['add', 'sub', 'mul', 'div', 'regress'] as const;
@@ -251,10 +252,9 @@ export function largestBufferBytes(c: Pick<RunConfig, 'task' | 'p' | 'width' | '
   return exampleCount(c.task, c.p) * Math.max(c.width, 2 * c.embed, c.p) * 4;
 }
 
-/** The transformer's true parameter count P (src/model/transformerLayout.ts `paramCount`; a test checks they agree). */
+/** The transformer's true parameter count P, from its layout (the head count only splits d, so any divisor serves). */
 export function transformerParamCount(c: Pick<RunConfig, 'p' | 'dmodel' | 'ffn' | 'layers'>): number {
-  const d = c.dmodel;
-  return (c.p + 2) * d + 4 * d + c.layers * (4 * d * d + 2 * c.ffn * d + 4 * d) + 2 * d + c.p * d;
+  return transformerLayout({ p: c.p, dmodel: c.dmodel, ffn: c.ffn, layers: c.layers, heads: 1 }).paramCount;
 }
 
 /**

@@ -61,6 +61,12 @@ const MUTATIONS = [
     edits: [['src/theory/network.ts', 'const dxh = rstd[r] * (dX[o + j] - m1 - xhat[o + j] * m2);', 'const dxh = rstd[r] * (dX[o + j] - m1);']],
     tests: ['test/theory-transformer.test.ts'],
   },
+  // the matrix-free whole-set W (src/theory/wholeGramian.ts), against the dense one
+  {
+    name: 'whole-set W: the backward sweep forgets the propagator (u ← w_i + u instead of w_i + E_iᵀu)',
+    edits: [['src/theory/wholeGramian.ts', 'u = u.map((v, k) => v - Ra[k] + w[i][k]);', 'u = u.map((v, k) => v + 0 * Ra[k] + w[i][k]);']],
+    tests: ['test/theory-whole-gramian.test.ts'],
+  },
 ];
 
 function patch(file, from, to) {

@@ -11,9 +11,10 @@ import { nodeShaderSources } from '../engine/nodeShaders';
 import { GpuKernelBlocks } from '../engine/probeKernel';
 import type { GpuContext } from '../engine/device';
 import type { GpuTrainer } from '../engine/trainer';
+import type { InstrumentOptions } from '../theory/instruments';
 import { cliGpu } from './session';
 
-export async function recordInstruments(config: RunConfig, into: unknown[]): Promise<{ every: number; fn: (t: GpuTrainer) => Promise<void> }> {
+export async function recordInstruments(config: RunConfig, into: unknown[], options: Partial<InstrumentOptions> = {}): Promise<{ every: number; fn: (t: GpuTrainer) => Promise<void> }> {
   const { Instruments } = await import('../theory/instruments');
   let inst: InstanceType<typeof Instruments> | null = null;
   let blocks: GpuKernelBlocks | null = null;
@@ -23,7 +24,7 @@ export async function recordInstruments(config: RunConfig, into: unknown[]): Pro
     every: config.instrumentEvery,
     fn: async (t) => {
       const layout = t.paramLayout;
-      inst ??= new Instruments(t.config, t.dataset, layout);
+      inst ??= new Instruments(t.config, t.dataset, layout, options);
       // the structured kernel formula (theory/kernels.ts, kernel.wgsl) is the MLP's; the transformer's dense Jacobian stays on the CPU
       if (layout.arch === 'mlp') {
         const ctx = await cliGpu();

@@ -7,7 +7,7 @@ import { metricsCsv } from '../model/csv';
 import { checkOutputPath, configFromArgs, floatOption, intOption, parseArgs, UsageError } from './flags';
 import { cliGpu, runTraining } from './session';
 
-export const TRAIN_OPTIONS = ['steps', 'out', 'csv', 'stop-at'] as const;
+export const TRAIN_OPTIONS = ['steps', 'out', 'csv', 'stop-at', 'gramian-rows', 'whole-gramian'] as const;
 
 export async function trainCommand(argv: string[]): Promise<void> {
   const args = parseArgs(argv, TRAIN_OPTIONS, ['instruments', 'quiet']);
@@ -25,7 +25,11 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (args.bools.has('instruments')) {
     if (config.instrumentEvery <= 0) config.instrumentEvery = 50;
     const { recordInstruments } = await import('./instruments');
-    hook = await recordInstruments(config, instruments);
+    // the dense W on the whole training set up to this many centred rows (default 700; above it, a sub-probe)
+    const gramianMaxRows = args.extra.has('gramian-rows') ? intOption(args, 'gramian-rows', 700, 2, 20_000) : undefined;
+    // the matrix-free whole-set W̄ (theory/wholeGramian.ts) with this many outer Lanczos steps, where the dense W is a sub-probe
+    const wholeGramianSteps = args.extra.has('whole-gramian') ? intOption(args, 'whole-gramian', 40, 1, 2000) : 0;
+    hook = await recordInstruments(config, instruments, { ...(gramianMaxRows === undefined ? {} : { gramianMaxRows }), wholeGramianSteps });
   }
   const result = await runTraining(config, {
     steps,

@@ -115,13 +115,13 @@ export class DissipationGramian {
 export type Integrator = 'flow' | 'discrete';
 
 /** The scalar functions of one interval (header): a (propagator), φ (W), F (G_Q). */
-interface IntervalFunctions {
+export interface IntervalFunctions {
   a: (c: number) => number;
   phi: (c: number) => number;
   F: (c: number) => number;
 }
 
-function flowFunctions(h: number): IntervalFunctions {
+export function flowFunctions(h: number): IntervalFunctions {
   return { a: (c) => flowExp(h, c), phi: (c) => flowPhi(h, c), F: (c) => flowF(h, c) };
 }
 

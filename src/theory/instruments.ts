@@ -22,6 +22,7 @@ import { kernelFidelity, predictedStepChange } from './fidelity';
 import { countAbove, DECAYED_LEVEL, KERNEL_LEVEL, normalisedGramian, subspaceFraction, transferCheck, transferNorms, type ChannelDefinition } from './channel';
 import { blockDiagonalTimes, centredHessian, centredKernel, centredLeft, centredRight, crossEntropyGradient, crossEntropyHessian, type BlockDiagonal } from './crossEntropy';
 import { DissipationGramian, type Integrator } from './gramian';
+import { WholeGramian, type WholeGramianReadout } from './wholeGramian';
 import { subSensitivities, traceView, type Sensitivities } from './jacobian';
 import { theoryNet, type TheoryNet } from './network';
 import { kernelBlock, preconditionerWeights, type KernelView } from './kernels';
@@ -65,9 +66,24 @@ export interface InstrumentOptions {
   integrator: Integrator;
   /** Lanczos tolerance of the flow integrator's matrix functions (relative) */
   krylovTol: number;
+  /**
+   * Outer Lanczos steps of the matrix-free whole-set W̄ (wholeGramian.ts) when W's
+   * dense set is a sub-probe; 0 = off. It keeps every held interval's system since s
+   * and costs steps × 2·(intervals) Lanczos runs per measurement: a study's option.
+   */
+  wholeGramianSteps: number;
 }
 
-export const DEFAULT_INSTRUMENT_OPTIONS: InstrumentOptions = { k: 16, tau: 1e-3, fullViewMax: 256, gramianMaxRows: 700, gramianProbeRows: 256, integrator: 'flow', krylovTol: 1e-9 };
+export const DEFAULT_INSTRUMENT_OPTIONS: InstrumentOptions = {
+  k: 16,
+  tau: 1e-3,
+  fullViewMax: 256,
+  gramianMaxRows: 700,
+  gramianProbeRows: 256,
+  integrator: 'flow',
+  krylovTol: 1e-9,
+  wholeGramianSteps: 0,
+};
 
 /** Fractions in [0, 1] (null: the vector is 0, or does not exist in this run). */
 export interface EnergySplit {
@@ -130,8 +146,14 @@ export interface GramianReadout {
    * the interval just integrated (η: that interval's mean step, the transformer's warm-up included)
    */
   stiffnessPerStep: number;
-  /** K̃ products this measurement took (each one VJP and one JVP over a whole set) */
+  /** K̃ products this measurement took (each one VJP and one JVP over a whole set), the whole-set W̄ reading's included */
   products: number;
+  /**
+   * W̄ on the whole training set, matrix-free (wholeGramian.ts): proven bounds and
+   * estimates of the channel, and the vectors' shares; null unless
+   * `wholeGramianSteps` > 0 and W's dense set is a sub-probe
+   */
+  whole: WholeGramianReadout | null;
 }
 
 export interface InstrumentSnapshot {
@@ -192,6 +214,8 @@ interface Origin {
   tracked: { gradient: TrackedVector; labels: TrackedVector; clean: TrackedVector | null; noise: TrackedVector | null };
   /** the dense W's vectors at s, centred, on its set */
   dense: { gradient: Float64Array; labels: Float64Array; clean: Float64Array; noise: Float64Array | null };
+  /** the whole set's label vectors at s (centred per point for cross-entropy), for the matrix-free W̄ */
+  start: { labels: Float64Array; clean: Float64Array | null; noise: Float64Array | null };
   LambdaQQ: number;
 }
 
@@ -240,6 +264,8 @@ export class Instruments {
   private readonly squared: boolean;
   private readonly gTest: Uint32Array;
   private readonly gramian: DissipationGramian;
+  /** the matrix-free whole-set W (null: off, or the dense W already is whole-set) */
+  private readonly wholeGramian: WholeGramian | null;
   private readonly noisy: boolean;
   private first: { V: Float64Array; Kc: Float64Array; KcTrace: Float64Array } | null = null;
   private warm: { K?: Float64Array; Keff?: Float64Array; Kc?: Float64Array } = {};
@@ -304,6 +330,7 @@ export class Instruments {
     }
     this.gTest = evenlySpaced(this.probe.test.examples.length, Math.max(1, Math.floor(Math.min(maxRows, this.options.gramianProbeRows) / p)));
     this.gramian = new DissipationGramian(this.gSet.m * perPoint, this.gTest.length * p);
+    this.wholeGramian = this.gramianSet === 'probe' && this.options.wholeGramianSteps > 0 ? new WholeGramian(this.options.integrator, this.options.krylovTol) : null;
   }
 
   /**
@@ -501,6 +528,7 @@ export class Instruments {
         const eta = this.meanStepSize(held.lr, held.step, input.step);
         stiffnessPerStep = eta * held.lambdaMax;
         gram.advance(eta, steps, held.K, held.B, held.KQS, o.integrator);
+        this.wholeGramian?.push(held.sys, eta, steps);
         for (const t of Object.values(origin.tracked)) t?.advance(held.sys, eta, steps, o.integrator, o.krylovTol);
         const h = eta * steps;
         origin.LambdaQQ += h * held.kqqMax;
@@ -513,6 +541,7 @@ export class Instruments {
     }
     if (this.restartPending) {
       gram.restart();
+      this.wholeGramian?.restart();
       // cross-entropy ignores a per-point logit shift: its label vectors are centred per point
       const vec = (x: Float64Array) => (sq ? x : centrePerPoint(x, p));
       const labels = vec(whole.y);
@@ -532,6 +561,7 @@ export class Instruments {
           noise: this.noisy ? new TrackedVector(noise, sys, false) : null,
         },
         dense: { gradient: toDense(gradientG), labels: toDense(this.gSet.y), clean: toDense(this.gSet.clean), noise: gNoise.some((v) => v !== 0) ? toDense(gNoise) : null },
+        start: { labels, clean: this.noisy ? clean : null, noise: this.noisy ? noise : null },
         LambdaQQ: 0,
       };
       this.restartPending = false;
@@ -578,6 +608,7 @@ export class Instruments {
     if (this.gramianSet === 'probe') check.bound = null;
 
     const tr = origin.tracked;
+    const wholeReading = this.wholeGramian?.read(o.wholeGramianSteps, origin.start, !sq) ?? null;
     const predicted = tr.gradient.transfer!.map((v) => -v);
     const actual = sys.UQ.map((v, i) => v - origin.UQ[i]);
     return {
@@ -607,7 +638,8 @@ export class Instruments {
       odeError: relativeError(origin.ode, actual),
       odeErrorWithDecay: relativeError(origin.odeDecay, actual),
       stiffnessPerStep,
-      products: heldProducts + sys.products,
+      products: heldProducts + sys.products + (wholeReading?.products ?? 0),
+      whole: wholeReading,
     };
   }
 }

@@ -132,6 +132,19 @@ export function quadraticForm(b: LanczosBasis, f: (t: number) => number): number
   return b.norm * b.norm * s;
 }
 
+/**
+ * The Gauss quadrature of z₀'s spectral measure: nodes θ_j (the Ritz values,
+ * descending) and weights τ_j = (first component of y_j)², Σ τ_j = 1, so that
+ * z₀ᵀ f(A) z₀ ≈ ‖z₀‖² Σ_j τ_j f(θ_j) — exact for polynomials of degree < 2m, and for
+ * every f once the Krylov space is invariant.
+ */
+export function spectralMeasure(b: LanczosBasis): { theta: Float64Array; weight: Float64Array } {
+  if (b.Q.length === 0) return { theta: new Float64Array(0), weight: new Float64Array(0) };
+  const r = ritz(b);
+  const order = Array.from({ length: r.m }, (_, j) => j).sort((i, j) => r.theta[j] - r.theta[i]);
+  return { theta: Float64Array.from(order, (j) => r.theta[j]), weight: Float64Array.from(order, (j) => r.Y[j * r.m] ** 2) };
+}
+
 /** λ_max(A) by Lanczos from z₀ (the largest Ritz value; converges from below, fast for the top of the spectrum). */
 export function largestEigenvalue(A: VectorOperator, z0: Float64Array, steps = 40): number {
   const b = lanczos(A, z0, [], { maxSteps: steps, fixedSteps: true });

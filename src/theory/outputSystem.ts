@@ -105,6 +105,36 @@ export class OutputSystem {
     return this.net.jvp(this.w, this.cacheQ, this.vjp(this.cacheQ, v));
   };
 
+  /**
+   * The factor R = J_S diag(√ω) of K̃ = R Rᵀ (N × P), and the parameter-space form of
+   * BK̃, C = Rᵀ B R (P × P, symmetric PSD): f(BK̃) = f(0)·I − B R ((f(0) − f(C))/C) Rᵀ,
+   * exactly, for every output vector (wholeGramian.ts). Rᵀx is one VJP, R v one JVP.
+   */
+  applyRt = (x: Float64Array): Float64Array => {
+    const grad = this.net.vjp(this.w, this.cacheS, x);
+    for (let k = 0; k < grad.length; k++) grad[k] *= this.sqrtOmega[k];
+    return grad;
+  };
+
+  applyR = (v: Float64Array): Float64Array =>
+    this.net.jvp(
+      this.w,
+      this.cacheS,
+      v.map((x, k) => x * this.sqrtOmega[k]),
+    );
+
+  /** C v = Rᵀ B R v: one JVP and one VJP, counted as one K̃ product */
+  applyC = (v: Float64Array): Float64Array => {
+    this.products++;
+    return this.applyRt(blockDiagonalTimes(this.B, this.applyR(v), 1));
+  };
+
+  private get sqrtOmega(): Float64Array {
+    return (this.sqrtOmegaCache ??= this.omega.map(Math.sqrt));
+  }
+
+  private sqrtOmegaCache: Float64Array | null = null;
+
   /** J_Q v (v a parameter direction, flat layout): the first-order change of the held-out outputs */
   applyJQ = (v: FloatArray): Float64Array => this.net.jvp(this.w, this.cacheQ, v);
 

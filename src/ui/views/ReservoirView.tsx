@@ -15,6 +15,7 @@ import { send } from '../client';
 import { useLab, useViewLane } from '../store';
 import { fmt, LanePicker, WaitingForInstruments } from './common';
 import type { InstrumentFrame } from '../../worker/instrumentFrame';
+import { wholeReadingText } from './wholeReading';
 
 /** one empty list, so a lane without frames does not make a new dependency every render */
 const NO_FRAMES: readonly InstrumentFrame[] = [];
@@ -98,7 +99,7 @@ export function ReservoirView({ compact = false }: { compact?: boolean }) {
       <div className="view-grid">
         <Panel
           title="Spectrum of W"
-          caption={`W on ${g.set === 'train' ? 'the whole training set' : 'an evenly spread sub-probe (the whole set is too large for a dense W)'}, ${g.rows} centred rows, since step ${g.since}. Bars: μ_j, the eigenvalues of the normalised W̄ = 2·B_s½·W·B_s½; at 1 a direction is fully dissipated; above the line (1 − e⁻²) it has decayed by 1/e: the signal channel, ${g.channel.decayed} dims; below: the reservoir.`}
+          caption={`W on ${g.set === 'train' ? 'the whole training set' : 'an evenly spread sub-probe (the whole set is too large for a dense W)'}, ${g.rows} centred rows, since step ${g.since}. Bars: μ_j, the eigenvalues of the normalised W̄ = 2·B_s½·W·B_s½; at 1 a direction is fully dissipated; above the line (1 − e⁻²) it has decayed by 1/e: the signal channel, ${g.channel.decayed} dims; below: the reservoir.${wholeReadingText(g)}`}
           formula="W(s,T) = ∫ P_gᵀ K̃ P_g dτ ≤ ½B⁺ while B is held;  μ_j = eig(2·B_s½·W·B_s½) ∈ [0, 1];  channel: μ_j ≥ 1 − e⁻²"
           tex={String.raw`W(s,T) = \int_s^T P_g^{\top} \tilde K P_g \,d\tau \preceq \tfrac12 B^{+},\qquad \mu_j = \lambda_j\!\left(2 B_s^{1/2} W B_s^{1/2}\right) \in [0,1],\qquad \text{channel: } \mu_j \ge 1 - e^{-2}`}
           tools={

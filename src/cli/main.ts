@@ -10,7 +10,7 @@ import { DeviceLostError, DivergedError } from './session';
 const HELP = `grokscope — train the lab's network headless, on WebGPU through Dawn
 
 usage:
-  grokscope train [settings] [--steps N] [--out run.json] [--csv metrics.csv] [--stop-at ACC] [--instruments [--gramian-rows N] [--whole-gramian STEPS]] [--quiet]
+  grokscope train [settings] [--steps N] [--out run.json] [--csv metrics.csv] [--stop-at ACC] [--instruments [--gramian-rows N] [--whole-gramian STEPS [--whole-gramian-at STEPS]]] [--quiet]
   grokscope sweep [settings] [--variants LIST] [--seeds LIST] [--lrs LIST] [--steps N] [--out sweep.json] [--csv sweep.csv]
   grokscope sweep --widths LIST [settings] [--seeds LIST] [--steps N] [--out sweep.json] [--csv sweep.csv]
   grokscope bench [--sizes small,mid,large] [--presets tiny,lecture,paper] [--rounds 2] [--min-ms 1000] [--out bench.json] [--md bench.md]
@@ -26,7 +26,8 @@ train:   --steps (default 3000; 0 writes the initial weights), --out (run file J
          256-row sub-probe: O(N³) per measurement, ~1 min at N = 1,824 on this 2-core VM),
          --whole-gramian (where W is a sub-probe, also read W̄ on the whole training set matrix-free with
          this many Lanczos steps: bounds and estimates of the channel; slow, its cost grows with the
-         intervals since the start — see docs/theory.md)
+         intervals since the start — see docs/theory.md; --whole-gramian-at 400,800: only at the
+         measurements of these steps)
 sweep:   --variants (comma list of OPT or OPT+GATE, default adamw,adamw+exact-hard,adamw+exact-soft,
          adamw+stream,cautious,grokfast), --seeds (default 1,2,3,4,5), --lrs (default: the --lr setting),
          --steps (budget per run, default 3000). Prints steps to 99% train and 95% held-out accuracy,

@@ -7,7 +7,15 @@ import { metricsCsv } from '../model/csv';
 import { checkOutputPath, configFromArgs, floatOption, intOption, parseArgs, UsageError } from './flags';
 import { cliGpu, runTraining } from './session';
 
-export const TRAIN_OPTIONS = ['steps', 'out', 'csv', 'stop-at', 'gramian-rows', 'whole-gramian'] as const;
+export const TRAIN_OPTIONS = ['steps', 'out', 'csv', 'stop-at', 'gramian-rows', 'whole-gramian', 'whole-gramian-at'] as const;
+
+/** --NAME 400,800: training steps, whole numbers ≥ 0 */
+function stepList(args: ReturnType<typeof parseArgs>, name: string): number[] {
+  const raw = args.extra.get(name) ?? '';
+  const steps = raw.split(',').map((x) => Number(x.trim()));
+  if (raw === '' || steps.some((v) => !Number.isInteger(v) || v < 0)) throw new UsageError(`--${name}=${raw} must be a comma list of training steps (whole numbers ≥ 0), e.g. 400,800`);
+  return steps;
+}
 
 export async function trainCommand(argv: string[]): Promise<void> {
   const args = parseArgs(argv, TRAIN_OPTIONS, ['instruments', 'quiet']);
@@ -29,7 +37,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
     const gramianMaxRows = args.extra.has('gramian-rows') ? intOption(args, 'gramian-rows', 700, 2, 20_000) : undefined;
     // the matrix-free whole-set W̄ (theory/wholeGramian.ts) with this many outer Lanczos steps, where the dense W is a sub-probe
     const wholeGramianSteps = args.extra.has('whole-gramian') ? intOption(args, 'whole-gramian', 40, 1, 2000) : 0;
-    hook = await recordInstruments(config, instruments, { ...(gramianMaxRows === undefined ? {} : { gramianMaxRows }), wholeGramianSteps });
+    const wholeGramianAt = args.extra.has('whole-gramian-at') ? stepList(args, 'whole-gramian-at') : null;
+    hook = await recordInstruments(config, instruments, { ...(gramianMaxRows === undefined ? {} : { gramianMaxRows }), wholeGramianSteps, wholeGramianAt });
   }
   const result = await runTraining(config, {
     steps,

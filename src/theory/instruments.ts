@@ -72,6 +72,8 @@ export interface InstrumentOptions {
    * and costs steps × 2·(intervals) Lanczos runs per measurement: a study's option.
    */
   wholeGramianSteps: number;
+  /** the matrix-free reading only at measurements of these steps (null: at every one); the intervals are kept from s regardless */
+  wholeGramianAt: number[] | null;
 }
 
 export const DEFAULT_INSTRUMENT_OPTIONS: InstrumentOptions = {
@@ -83,6 +85,7 @@ export const DEFAULT_INSTRUMENT_OPTIONS: InstrumentOptions = {
   integrator: 'flow',
   krylovTol: 1e-9,
   wholeGramianSteps: 0,
+  wholeGramianAt: null,
 };
 
 /** Fractions in [0, 1] (null: the vector is 0, or does not exist in this run). */
@@ -608,7 +611,7 @@ export class Instruments {
     if (this.gramianSet === 'probe') check.bound = null;
 
     const tr = origin.tracked;
-    const wholeReading = this.wholeGramian?.read(o.wholeGramianSteps, origin.start, !sq) ?? null;
+    const wholeReading = o.wholeGramianAt === null || o.wholeGramianAt.includes(input.step) ? (this.wholeGramian?.read(o.wholeGramianSteps, origin.start, !sq) ?? null) : null;
     const predicted = tr.gradient.transfer!.map((v) => -v);
     const actual = sys.UQ.map((v, i) => v - origin.UQ[i]);
     return {

@@ -85,10 +85,6 @@ export class WholeGramian {
     readonly tol = 1e-9,
   ) {}
 
-  get count(): number {
-    return this.intervals.length;
-  }
-
   restart(): void {
     this.intervals = [];
     this.origin = null;

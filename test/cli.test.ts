@@ -69,6 +69,9 @@ describe('grokscope CLI', () => {
       [['sweep', '--lrs', '1e9'], '--lrs'],
       [['bench', '--sizes', '__proto__'], '--sizes'],
       [['train', '--out', '/proc/nope/run.json'], '--out'],
+      [['train', '--whole-gramian', '40'], '--whole-gramian'],
+      [['train', '--instruments', '--whole-gramian', '40', '--whole-gramian-at', '400,x'], '--whole-gramian-at'],
+      [['train', '--instruments', '--gramian-rows', '1'], '--gramian-rows'],
     ] as const) {
       const r = run([...args]);
       expect(r.status, args.join(' ')).toBe(2);
@@ -87,6 +90,49 @@ describe('grokscope CLI', () => {
     expect(file.step).toBe(300);
     // the history is continuous: one row per evaluation, no gap or repeat across the recovery
     expect(file.metrics.map((m) => m.step)).toEqual(Array.from({ length: 30 }, (_, i) => 10 * (i + 1)));
+  });
+
+  it('--whole-gramian-at: the matrix-free whole-set W̄ reading lands in the run file at the steps asked for, and only there', () => {
+    const out = join(dir, 'whole.json');
+    // a sub-probe of 12 rows forces the dense W off the whole training set (29 points × 6 centred rows)
+    const r = run([
+      'train',
+      '--preset',
+      'tiny',
+      '--p',
+      '7',
+      '--train',
+      '0.6',
+      '--embed',
+      '4',
+      '--width',
+      '8',
+      '--steps',
+      '21',
+      '--instrument-every',
+      '10',
+      '--instruments',
+      '--gramian-rows',
+      '12',
+      '--whole-gramian',
+      '12',
+      '--whole-gramian-at',
+      '20',
+      '--out',
+      out,
+      '--quiet',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const snaps = (JSON.parse(readFileSync(out, 'utf8')) as { instruments: { step: number; gramian: { set: string; whole: { rows: number; steps: number; intervals: number } | null } | null }[] })
+      .instruments;
+    expect(snaps.map((s) => s.step)).toEqual([0, 10, 20]);
+    expect(snaps[1].gramian!.set).toBe('probe');
+    expect(snaps[1].gramian!.whole).toBeNull();
+    const w = snaps[2].gramian!.whole!;
+    expect(w.rows).toBe(29 * 6);
+    expect(w.intervals).toBe(2);
+    expect(w.steps).toBeGreaterThan(1);
+    expect(w.steps).toBeLessThanOrEqual(12);
   });
 
   it('with --instruments too: after the loss the kernel blocks are rebuilt on the fresh device and measuring goes on', () => {

@@ -6,8 +6,23 @@ import { buildRunFile } from '../model/runfile';
 import { metricsCsv } from '../model/csv';
 import { checkOutputPath, configFromArgs, floatOption, intOption, parseArgs, UsageError } from './flags';
 import { cliGpu, runTraining } from './session';
+import type { InstrumentOptions } from '../theory/instruments';
 
 export const TRAIN_OPTIONS = ['steps', 'out', 'csv', 'stop-at', 'gramian-rows', 'whole-gramian', 'whole-gramian-at'] as const;
+
+/** The Gramian's flags (they need --instruments), checked before the GPU is touched. */
+function instrumentOptions(args: ReturnType<typeof parseArgs>): Partial<InstrumentOptions> {
+  const names = ['gramian-rows', 'whole-gramian', 'whole-gramian-at'].filter((n) => args.extra.has(n));
+  if (names.length > 0 && !args.bools.has('instruments')) throw new UsageError(`--${names[0]} reads the theory instruments: add --instruments`);
+  if (args.extra.has('whole-gramian-at') && !args.extra.has('whole-gramian')) throw new UsageError('--whole-gramian-at needs --whole-gramian STEPS');
+  return {
+    // the dense W on the whole training set up to this many centred rows (default 700; above it, a sub-probe)
+    ...(args.extra.has('gramian-rows') ? { gramianMaxRows: intOption(args, 'gramian-rows', 700, 2, 20_000) } : {}),
+    // the matrix-free whole-set W̄ (theory/wholeGramian.ts) with this many outer Lanczos steps, where the dense W is a sub-probe
+    wholeGramianSteps: args.extra.has('whole-gramian') ? intOption(args, 'whole-gramian', 40, 1, 2000) : 0,
+    wholeGramianAt: args.extra.has('whole-gramian-at') ? stepList(args, 'whole-gramian-at') : null,
+  };
+}
 
 /** --NAME 400,800: training steps, whole numbers ≥ 0 */
 function stepList(args: ReturnType<typeof parseArgs>, name: string): number[] {
@@ -24,6 +39,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const stopAt = args.extra.has('stop-at') ? floatOption(args, 'stop-at', 1, 0, 1) : undefined;
   if (stopAt !== undefined && config.task === 'regress') throw new UsageError('--stop-at is a held-out accuracy; the regress task has none (it reports MSE)');
   const quiet = args.bools.has('quiet');
+  const gramianOptions = instrumentOptions(args);
   const outPath = checkOutputPath(args, 'out');
   const csvPath = checkOutputPath(args, 'csv');
   const gpu = await cliGpu();
@@ -33,12 +49,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (args.bools.has('instruments')) {
     if (config.instrumentEvery <= 0) config.instrumentEvery = 50;
     const { recordInstruments } = await import('./instruments');
-    // the dense W on the whole training set up to this many centred rows (default 700; above it, a sub-probe)
-    const gramianMaxRows = args.extra.has('gramian-rows') ? intOption(args, 'gramian-rows', 700, 2, 20_000) : undefined;
-    // the matrix-free whole-set W̄ (theory/wholeGramian.ts) with this many outer Lanczos steps, where the dense W is a sub-probe
-    const wholeGramianSteps = args.extra.has('whole-gramian') ? intOption(args, 'whole-gramian', 40, 1, 2000) : 0;
-    const wholeGramianAt = args.extra.has('whole-gramian-at') ? stepList(args, 'whole-gramian-at') : null;
-    hook = await recordInstruments(config, instruments, { ...(gramianMaxRows === undefined ? {} : { gramianMaxRows }), wholeGramianSteps, wholeGramianAt });
+    hook = await recordInstruments(config, instruments, gramianOptions);
   }
   const result = await runTraining(config, {
     steps,

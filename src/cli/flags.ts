@@ -72,6 +72,13 @@ export function intOption(args: ParsedArgs, name: string, dflt: number, min: num
   return v;
 }
 
+/** A comma list of whole numbers in [min, max] (an empty item is refused), `what` naming them in the message. */
+export function intListOption(raw: string, flag: string, min: number, max: number, what: string): number[] {
+  const vals = raw.split(',').map((s) => (s.trim() === '' ? NaN : Number(s.trim())));
+  if (vals.some((v) => !Number.isInteger(v) || v < min || v > max)) throw new UsageError(`--${flag}=${raw} must be a comma list of ${what}`);
+  return vals;
+}
+
 export function floatOption(args: ParsedArgs, name: string, dflt: number, min: number, max: number): number {
   const raw = args.extra.get(name);
   if (raw === undefined) return dflt;

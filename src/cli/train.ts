@@ -4,7 +4,7 @@ import { netLayout } from '../model/arch';
 import { progressText } from '../model/run';
 import { buildRunFile } from '../model/runfile';
 import { metricsCsv } from '../model/csv';
-import { checkOutputPath, configFromArgs, floatOption, intOption, parseArgs, UsageError } from './flags';
+import { checkOutputPath, configFromArgs, floatOption, intListOption, intOption, parseArgs, UsageError } from './flags';
 import { cliGpu, runTraining } from './session';
 import type { InstrumentOptions } from '../theory/instruments';
 
@@ -20,16 +20,10 @@ function instrumentOptions(args: ReturnType<typeof parseArgs>): Partial<Instrume
     ...(args.extra.has('gramian-rows') ? { gramianMaxRows: intOption(args, 'gramian-rows', 700, 2, 20_000) } : {}),
     // the matrix-free whole-set W̄ (theory/wholeGramian.ts) with this many outer Lanczos steps, where the dense W is a sub-probe
     wholeGramianSteps: args.extra.has('whole-gramian') ? intOption(args, 'whole-gramian', 40, 1, 2000) : 0,
-    wholeGramianAt: args.extra.has('whole-gramian-at') ? stepList(args, 'whole-gramian-at') : null,
+    wholeGramianAt: args.extra.has('whole-gramian-at')
+      ? intListOption(args.extra.get('whole-gramian-at')!, 'whole-gramian-at', 0, 10_000_000, 'training steps (whole numbers ≥ 0), e.g. 400,800')
+      : null,
   };
-}
-
-/** --NAME 400,800: training steps, whole numbers ≥ 0 */
-function stepList(args: ReturnType<typeof parseArgs>, name: string): number[] {
-  const raw = args.extra.get(name) ?? '';
-  const steps = raw.split(',').map((x) => Number(x.trim()));
-  if (raw === '' || steps.some((v) => !Number.isInteger(v) || v < 0)) throw new UsageError(`--${name}=${raw} must be a comma list of training steps (whole numbers ≥ 0), e.g. 400,800`);
-  return steps;
 }
 
 export async function trainCommand(argv: string[]): Promise<void> {

@@ -11,13 +11,11 @@
 import { writeFileSync } from 'node:fs';
 import type { RunConfig } from '../config/settings';
 import { capacity, errorOf, noiseShareInChannel, widthCsv, widthTable, type WidthRun } from '../model/widthSweep';
-import { checkOutputPath, intOption, type ParsedArgs, UsageError } from './flags';
+import { checkOutputPath, intListOption, intOption, type ParsedArgs, UsageError } from './flags';
 import { cliGpu, runTraining } from './session';
 
 export function widthList(raw: string): number[] {
-  const vals = raw.split(',').map((s) => Number(s.trim()));
-  if (vals.some((v) => !Number.isInteger(v) || v < 8 || v > 512)) throw new UsageError(`--widths=${raw} must be a comma list of whole numbers in [8, 512] (the width setting's range)`);
-  return vals;
+  return intListOption(raw, 'widths', 8, 512, "whole numbers in [8, 512] (the width setting's range)");
 }
 
 const fmt = (v: number | null, digits = 3) => (v === null ? '—' : v.toPrecision(digits));

@@ -112,16 +112,19 @@ export class OutputSystem {
    */
   applyRt = (x: Float64Array): Float64Array => {
     const grad = this.net.vjp(this.w, this.cacheS, x);
-    for (let k = 0; k < grad.length; k++) grad[k] *= this.sqrtOmega[k];
+    const s = this.sqrtOmega;
+    for (let k = 0; k < grad.length; k++) grad[k] *= s[k];
     return grad;
   };
 
-  applyR = (v: Float64Array): Float64Array =>
-    this.net.jvp(
+  applyR = (v: Float64Array): Float64Array => {
+    const s = this.sqrtOmega;
+    return this.net.jvp(
       this.w,
       this.cacheS,
-      v.map((x, k) => x * this.sqrtOmega[k]),
+      v.map((x, k) => x * s[k]),
     );
+  };
 
   /** C v = Rᵀ B R v: one JVP and one VJP, counted as one K̃ product */
   applyC = (v: Float64Array): Float64Array => {

@@ -403,3 +403,191 @@ fn bvec(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
   storeC(i0, j0, array<vec4<f32>, 4>(c0, c1, c2, c3));
 }
+
+// ---------- the wide vec4 forms: an 8×8 register block per invocation ----------
+// kvec8, outer8 (+ outer8_dual), bvec8: the vec4 forms above with twice the block on each
+// side, on a 4×4 workgroup, so a workgroup still covers a 32×32 tile of C and the
+// dispatch grid is every variant's. Each k step loads twice the vec4s of the 4×4 form
+// and does four times the FMAs: on SwiftShader, whose per-lane loads cost more than its
+// arithmetic, 1.5–2.4× the 4×4 forms at the lecture and paper shapes
+// (bench/matmul-blocks.ts, docs/results.md §2b); a real GPU may prefer the 4×4 forms'
+// lower register count, and the autotuner decides. Same preconditions (`variantApplies`).
+// The block is four quadrants q00 (rows 0–3, columns 0–3), q01 (rows 0–3, columns
+// 4–7), q10, q11, each a mat4x4 whose column r holds row r of the quadrant.
+
+/// C's 4×4 quadrant at (i0, j0) from a quadrant matrix (column r = row r of C)
+fn storeQ(i0: u32, j0: u32, q: mat4x4<f32>) {
+  storeC(i0, j0, array<vec4<f32>, 4>(q[0], q[1], q[2], q[3]));
+}
+
+fn storeQ2(i0: u32, j0: u32, q: mat4x4<f32>) {
+  storeC2(i0, j0, array<vec4<f32>, 4>(q[0], q[1], q[2], q[3]));
+}
+
+/// the quadrant a ⊗ b: column r (row r of C) = a[r]·b
+fn outerQ(a: vec4<f32>, b: vec4<f32>) -> mat4x4<f32> {
+  return mat4x4<f32>(a.x * b, a.y * b, a.z * b, a.w * b);
+}
+
+/// rows ri..ri+3 of the 8-row block: clamped to the last valid row, times the row stride
+fn clampedRows(i0: u32, last: u32, stride: u32) -> vec4<u32> {
+  return vec4<u32>(min(i0, last), min(i0 + 1u, last), min(i0 + 2u, last), min(i0 + 3u, last)) * stride;
+}
+
+// ---------- kvec8: C = A·Bᵀ, A (M×K) and B (N×K) as vec4 rows along k; K % 4 = 0 ----------
+// Per k: 8 + 8 vec4 loads, 64 dot products. With Bq = mat4x4(b0, b1, b2, b3), a·Bq is
+// the vector of dot(a, b_j): row a's four columns of the quadrant.
+@compute @workgroup_size(4, 4)
+fn kvec8(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i0 = gid.y * 8u;
+  let j0 = gid.x * 8u;
+  if (i0 >= P.M || j0 >= P.N) { return; }
+  let K4 = P.K / 4u;
+  let ra = clampedRows(i0, P.M - 1u, K4);
+  let rb = clampedRows(i0 + 4u, P.M - 1u, K4);
+  let ca = clampedRows(j0, P.N - 1u, K4);
+  let cb = clampedRows(j0 + 4u, P.N - 1u, K4);
+  var q00 = mat4x4<f32>();
+  var q01 = mat4x4<f32>();
+  var q10 = mat4x4<f32>();
+  var q11 = mat4x4<f32>();
+  for (var k = 0u; k < K4; k++) {
+    let b0 = mat4x4<f32>(B4[ca.x + k], B4[ca.y + k], B4[ca.z + k], B4[ca.w + k]);
+    let b1 = mat4x4<f32>(B4[cb.x + k], B4[cb.y + k], B4[cb.z + k], B4[cb.w + k]);
+    let a0 = A4[ra.x + k];
+    let a1 = A4[ra.y + k];
+    let a2 = A4[ra.z + k];
+    let a3 = A4[ra.w + k];
+    let a4 = A4[rb.x + k];
+    let a5 = A4[rb.y + k];
+    let a6 = A4[rb.z + k];
+    let a7 = A4[rb.w + k];
+    q00 += mat4x4<f32>(a0 * b0, a1 * b0, a2 * b0, a3 * b0);
+    q01 += mat4x4<f32>(a0 * b1, a1 * b1, a2 * b1, a3 * b1);
+    q10 += mat4x4<f32>(a4 * b0, a5 * b0, a6 * b0, a7 * b0);
+    q11 += mat4x4<f32>(a4 * b1, a5 * b1, a6 * b1, a7 * b1);
+  }
+  storeQ(i0, j0, q00);
+  storeQ(i0, j0 + 4u, q01);
+  storeQ(i0 + 4u, j0, q10);
+  storeQ(i0 + 4u, j0 + 4u, q11);
+}
+
+// ---------- outer8: C = Aᵀ·B, A stored K×M, B stored K×N, M and N multiples of 4 ----------
+// Per k: 2 + 2 vec4 loads, four 4×4 outer products (64 FMAs). A block's second vec4 of
+// rows (columns) past M (N) is clamped to the last one and dropped at the store.
+@compute @workgroup_size(4, 4)
+fn outer8(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i0 = gid.y * 8u;
+  let j0 = gid.x * 8u;
+  if (i0 >= P.M || j0 >= P.N) { return; }
+  let M4 = P.M / 4u;
+  let N4 = P.N / 4u;
+  let ia = 2u * gid.y;
+  let ib = min(ia + 1u, M4 - 1u);
+  let ja = 2u * gid.x;
+  let jb = min(ja + 1u, N4 - 1u);
+  var q00 = mat4x4<f32>();
+  var q01 = mat4x4<f32>();
+  var q10 = mat4x4<f32>();
+  var q11 = mat4x4<f32>();
+  for (var k = 0u; k < P.K; k++) {
+    let a0 = A4[k * M4 + ia];
+    let a1 = A4[k * M4 + ib];
+    let b0 = B4[k * N4 + ja];
+    let b1 = B4[k * N4 + jb];
+    q00 += outerQ(a0, b0);
+    q01 += outerQ(a0, b1);
+    q10 += outerQ(a1, b0);
+    q11 += outerQ(a1, b1);
+  }
+  storeQ(i0, j0, q00);
+  storeQ(i0, j0 + 4u, q01);
+  storeQ(i0 + 4u, j0, q10);
+  storeQ(i0 + 4u, j0 + 4u, q11);
+}
+
+// outer8_dual: the weight gradient and its per-example Σg² (C2 = (A∘A)ᵀ(B∘B)) in one pass
+@compute @workgroup_size(4, 4)
+fn outer8_dual(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i0 = gid.y * 8u;
+  let j0 = gid.x * 8u;
+  if (i0 >= P.M || j0 >= P.N) { return; }
+  let M4 = P.M / 4u;
+  let N4 = P.N / 4u;
+  let ia = 2u * gid.y;
+  let ib = min(ia + 1u, M4 - 1u);
+  let ja = 2u * gid.x;
+  let jb = min(ja + 1u, N4 - 1u);
+  var q00 = mat4x4<f32>();
+  var q01 = mat4x4<f32>();
+  var q10 = mat4x4<f32>();
+  var q11 = mat4x4<f32>();
+  var s00 = mat4x4<f32>();
+  var s01 = mat4x4<f32>();
+  var s10 = mat4x4<f32>();
+  var s11 = mat4x4<f32>();
+  for (var k = 0u; k < P.K; k++) {
+    let a0 = A4[k * M4 + ia];
+    let a1 = A4[k * M4 + ib];
+    let b0 = B4[k * N4 + ja];
+    let b1 = B4[k * N4 + jb];
+    q00 += outerQ(a0, b0);
+    q01 += outerQ(a0, b1);
+    q10 += outerQ(a1, b0);
+    q11 += outerQ(a1, b1);
+    s00 += outerQ(a0 * a0, b0 * b0);
+    s01 += outerQ(a0 * a0, b1 * b1);
+    s10 += outerQ(a1 * a1, b0 * b0);
+    s11 += outerQ(a1 * a1, b1 * b1);
+  }
+  storeQ(i0, j0, q00);
+  storeQ(i0, j0 + 4u, q01);
+  storeQ(i0 + 4u, j0, q10);
+  storeQ(i0 + 4u, j0 + 4u, q11);
+  storeQ2(i0, j0, s00);
+  storeQ2(i0, j0 + 4u, s01);
+  storeQ2(i0 + 4u, j0, s10);
+  storeQ2(i0 + 4u, j0 + 4u, s11);
+}
+
+// ---------- bvec8: C = A·B, A stored M×K (vec4 along k), B stored K×N (vec4 along n) ----------
+// Per k4 (four values of k): 8 vec4 of A, 8 of B, 256 FMAs. With Lq = mat4x4 of the four
+// k rows' vec4s over the quadrant's columns, Lq·a = Σ_t a[t]·(row k+t): row a's quadrant row.
+@compute @workgroup_size(4, 4)
+fn bvec8(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i0 = gid.y * 8u;
+  let j0 = gid.x * 8u;
+  if (i0 >= P.M || j0 >= P.N) { return; }
+  let K4 = P.K / 4u;
+  let N4 = P.N / 4u;
+  let ra = clampedRows(i0, P.M - 1u, K4);
+  let rb = clampedRows(i0 + 4u, P.M - 1u, K4);
+  let ja = 2u * gid.x;
+  let jb = min(ja + 1u, N4 - 1u);
+  var q00 = mat4x4<f32>();
+  var q01 = mat4x4<f32>();
+  var q10 = mat4x4<f32>();
+  var q11 = mat4x4<f32>();
+  for (var k4 = 0u; k4 < K4; k4++) {
+    let bo = 4u * k4 * N4;
+    let l0 = mat4x4<f32>(B4[bo + ja], B4[bo + N4 + ja], B4[bo + 2u * N4 + ja], B4[bo + 3u * N4 + ja]);
+    let l1 = mat4x4<f32>(B4[bo + jb], B4[bo + N4 + jb], B4[bo + 2u * N4 + jb], B4[bo + 3u * N4 + jb]);
+    let a0 = A4[ra.x + k4];
+    let a1 = A4[ra.y + k4];
+    let a2 = A4[ra.z + k4];
+    let a3 = A4[ra.w + k4];
+    let a4 = A4[rb.x + k4];
+    let a5 = A4[rb.y + k4];
+    let a6 = A4[rb.z + k4];
+    let a7 = A4[rb.w + k4];
+    q00 += mat4x4<f32>(l0 * a0, l0 * a1, l0 * a2, l0 * a3);
+    q01 += mat4x4<f32>(l1 * a0, l1 * a1, l1 * a2, l1 * a3);
+    q10 += mat4x4<f32>(l0 * a4, l0 * a5, l0 * a6, l0 * a7);
+    q11 += mat4x4<f32>(l1 * a4, l1 * a5, l1 * a6, l1 * a7);
+  }
+  storeQ(i0, j0, q00);
+  storeQ(i0, j0 + 4u, q01);
+  storeQ(i0 + 4u, j0, q10);
+  storeQ(i0 + 4u, j0 + 4u, q11);
+}

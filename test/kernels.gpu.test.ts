@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as ref from '../src/reference/kernels';
 import { MM_ACCUMULATE, MM_SQUARE, MM_TRANS_A, MM_TRANS_B } from '../src/reference/kernels';
 import { Rng } from '../src/util/rng';
-import { variantApplies, variantFor } from '../src/engine/modules/matmul';
+import { variantApplies, variantFor, type MatmulShape } from '../src/engine/modules/matmul';
 import type { KernelName } from '../src/engine/pipelines';
 import { BINDINGS } from '../src/engine/bindings';
 import { expectClose, gpu, runKernel, u32s } from './gpu';
@@ -83,11 +83,16 @@ async function checkDual(dual: KernelName, M: number, N: number, K: number, flag
   expectWithinSumBound(o[4], out[1], sums[1], K + 3, 'C2');
 }
 
-// the vec4 forms (shaders/matmul.wgsl kvec, outer4, bvec; operands bound again as A4, B4), each on the products it applies to, against the twin
+// the vec4 forms (shaders/matmul.wgsl kvec, outer4, bvec and their 8×8-block twins kvec8,
+// outer8, bvec8; operands bound again as A4, B4), each on the products it applies to,
+// against the twin. The shapes cross the 32×32 tile and leave partial 4- and 8-wide
+// blocks (M, N ≡ 1..7 mod 8), so a wrong clamp or quadrant offset shows.
 const VEC4_FORMS = [
   {
-    kernel: 'matmulKvec',
-    variant: 'kvec',
+    kernels: [
+      ['matmulKvec', 'kvec'],
+      ['matmulKvec8', 'kvec8'],
+    ],
     flags: [MM_TRANS_B, MM_TRANS_B | MM_ACCUMULATE],
     shapes: [
       [1, 1, 4],
@@ -99,47 +104,56 @@ const VEC4_FORMS = [
     ],
   },
   {
-    kernel: 'matmulOuter4',
-    variant: 'outer4',
+    kernels: [
+      ['matmulOuter4', 'outer4'],
+      ['matmulOuter8', 'outer8'],
+    ],
     flags: [MM_TRANS_A, MM_TRANS_A | MM_ACCUMULATE],
     shapes: [
       [4, 4, 1],
       [32, 36, 7],
       [8, 64, 129],
       [68, 12, 70],
+      [44, 100, 5],
     ],
   },
   {
-    kernel: 'matmulBvec',
-    variant: 'bvec',
+    kernels: [
+      ['matmulBvec', 'bvec'],
+      ['matmulBvec8', 'bvec8'],
+    ],
     flags: [0, MM_ACCUMULATE],
     shapes: [
       [1, 4, 4],
       [31, 36, 8],
       [70, 4, 64],
       [65, 68, 12],
+      [13, 100, 16],
     ],
   },
 ] as const;
 for (const form of VEC4_FORMS)
-  describe(`${form.kernel} (vec4 loads, ${form.variant})`, () => {
-    for (const [M, N, K] of form.shapes)
-      for (const flags of form.flags)
-        it(`M=${M} N=${N} K=${K} flags=${flags}`, async () => {
-          expect(variantApplies(form.variant, { M, N, K, flags })).toBe(true);
-          // the same K + 1 roundings bound as the scalar loop (sums of 4 products are formed in another order)
-          await checkPlain(form.kernel, M, N, K, flags, `${form.variant}${flags}`);
-        });
-  });
+  for (const [kernel, variant] of form.kernels)
+    describe(`${kernel} (vec4 loads, ${variant})`, () => {
+      for (const [M, N, K] of form.shapes)
+        for (const flags of form.flags)
+          it(`M=${M} N=${N} K=${K} flags=${flags}`, async () => {
+            expect(variantApplies(variant, { M, N, K, flags })).toBe(true);
+            // the same K + 1 roundings bound as the scalar loop (sums of 4 products are formed in another order)
+            await checkPlain(kernel, M, N, K, flags, `${variant}${flags}`);
+          });
+    });
 
-describe('matmulOuter4Dual (weight gradient + Σg² in one pass, vec4)', () => {
-  for (const [M, N, K] of [
-    [4, 4, 1],
-    [32, 36, 7],
-    [64, 68, 129],
-  ] as [number, number, number][])
-    for (const flags of [MM_TRANS_A, MM_TRANS_A | MM_ACCUMULATE]) it(`M=${M} N=${N} K=${K} flags=${flags}`, () => checkDual('matmulOuter4Dual', M, N, K, flags));
-});
+for (const dual of ['matmulOuter4Dual', 'matmulOuter8Dual'] as const)
+  describe(`${dual} (weight gradient + Σg² in one pass, vec4)`, () => {
+    for (const [M, N, K] of [
+      [4, 4, 1],
+      [32, 36, 7],
+      [64, 68, 129],
+      [44, 12, 9],
+    ] as [number, number, number][])
+      for (const flags of [MM_TRANS_A, MM_TRANS_A | MM_ACCUMULATE]) it(`M=${M} N=${N} K=${K} flags=${flags}`, () => checkDual(dual, M, N, K, flags));
+  });
 
 describe('which products the vec4 forms serve', () => {
   it('never where they would be wrong, and a stale plan naming them falls back to block4', () => {
@@ -155,6 +169,22 @@ describe('which products the vec4 forms serve', () => {
     expect(variantApplies('bvec', { M: 8, N: 6, K: 8, flags: 0 })).toBe(false);
     expect(variantApplies('bvec', { M: 8, N: 8, K: 8, flags: MM_TRANS_B })).toBe(false);
     expect(variantFor({ choice: { '8x8x6/2': 'kvec' }, fallback: 'kvec' }, { M: 8, N: 8, K: 6, flags: MM_TRANS_B })).toBe('block4');
+    // the wide forms serve exactly what their 4×4 twins serve
+    const cases: MatmulShape[] = [];
+    for (const [M, N, K] of [
+      [8, 8, 8],
+      [6, 8, 8],
+      [8, 6, 8],
+      [8, 8, 6],
+      [8, 8, 23],
+    ])
+      for (const flags of [0, MM_TRANS_A, MM_TRANS_B, MM_TRANS_B | MM_ACCUMULATE, MM_TRANS_A | MM_SQUARE]) cases.push({ M, N, K, flags });
+    for (const [narrow, wide] of [
+      ['kvec', 'kvec8'],
+      ['outer4', 'outer8'],
+      ['bvec', 'bvec8'],
+    ] as const)
+      for (const c of cases) expect(variantApplies(wide, c)).toBe(variantApplies(narrow, c));
   });
 });
 

@@ -11,7 +11,9 @@
  * staged through shared vec4 tiles), and three that read vec4 along the dimension their
  * form has contiguous (shaders/matmul.wgsl, bound to A4/B4): `kvec` for A·Bᵀ (the forward maps),
  * `outer4` for Aᵀ·B (weight gradients, with its own dual), `bvec` for A·B (input
- * gradients) — each only where its form and divisibility hold (`variantApplies`). Which one runs each product is the arena's matmul plan, chosen on
+ * gradients), and their wide twins `kvec8`, `outer8`, `bvec8` (an 8×8 register block per
+ * invocation on a 4×4 workgroup) — each only where its form and divisibility hold
+ * (`variantApplies`). Which one runs each product is the arena's matmul plan, chosen on
  * the adapter by src/engine/autotune.ts; a product the plan does not know takes the
  * plan's fallback.
  */
@@ -28,6 +30,10 @@ export const MATMUL_VARIANTS = {
   kvec: { plain: 'matmulKvec', dual: 'matmulDual' },
   outer4: { plain: 'matmulOuter4', dual: 'matmulOuter4Dual' },
   bvec: { plain: 'matmulBvec', dual: 'matmulDual' },
+  // the same three forms with an 8×8 register block on a 4×4 workgroup (same 32×32 tile and grid)
+  kvec8: { plain: 'matmulKvec8', dual: 'matmulDual' },
+  outer8: { plain: 'matmulOuter8', dual: 'matmulOuter8Dual' },
+  bvec8: { plain: 'matmulBvec8', dual: 'matmulDual' },
 } as const satisfies Record<string, { plain: KernelName; dual: KernelName }>;
 export type MatmulVariant = keyof typeof MATMUL_VARIANTS;
 
@@ -49,16 +55,20 @@ export interface MatmulChoice {
 /**
  * Whether variant v computes product s (block4 and tiled: every product). The vec4
  * forms each serve one form, without SQUARE, where their vec4 rows divide evenly:
- * kvec A·Bᵀ with K % 4 = 0; outer4 Aᵀ·B with M, N % 4 = 0; bvec A·B with K, N % 4 = 0.
+ * kvec A·Bᵀ with K % 4 = 0; outer4 Aᵀ·B with M, N % 4 = 0; bvec A·B with K, N % 4 = 0;
+ * the wide forms kvec8, outer8, bvec8 exactly as their 4×4 twins.
  */
 export function variantApplies(v: MatmulVariant, s: MatmulShape): boolean {
   const form = s.flags & (MM_TRANS_A | MM_TRANS_B | MM_SQUARE);
   switch (v) {
     case 'kvec':
+    case 'kvec8':
       return form === MM_TRANS_B && s.K % 4 === 0;
     case 'outer4':
+    case 'outer8':
       return form === MM_TRANS_A && s.M % 4 === 0 && s.N % 4 === 0;
     case 'bvec':
+    case 'bvec8':
       return form === 0 && s.K % 4 === 0 && s.N % 4 === 0;
     default:
       return true;
@@ -78,12 +88,12 @@ export function variantFor(plan: MatmulChoice | null | undefined, s: MatmulShape
 
 export const MatmulSpec = {
   name: 'matmul',
-  kernels: ['matmul', 'matmulDual', 'matmulTiled', 'matmulTiledDual', 'matmulKvec', 'matmulOuter4', 'matmulOuter4Dual', 'matmulBvec'],
+  kernels: ['matmul', 'matmulDual', 'matmulTiled', 'matmulTiledDual', 'matmulKvec', 'matmulOuter4', 'matmulOuter4Dual', 'matmulBvec', 'matmulKvec8', 'matmulOuter8', 'matmulOuter8Dual', 'matmulBvec8'],
   twins: ['src/reference/kernels.ts#matmul'],
 } as const satisfies ModuleSpec;
 export const MatmulModule: LayerModule = { ...MatmulSpec, params: [] };
 
-const TILE = 32; // each 8×8 workgroup computes a 32×32 block of C (4×4 per invocation), in every variant
+const TILE = 32; // each workgroup computes a 32×32 block of C in every variant: 8×8 invocations × 4×4, or 4×4 invocations × 8×8 (the wide forms)
 
 /** the variant of one product, recorded on the arena */
 function variantOf(arena: GpuArena, s: MatmulShape): MatmulVariant {

@@ -45,17 +45,25 @@ function shader(c: Cand): string {
   if (c.form === 'kvec') {
     // acc[i] holds Cc/4 vec4s: row i, columns 4q..4q+3
     const Q = Cc / 4;
-    let s = wg + `  let K4 = P.K / 4u;\n`;
+    const U = Number(process.env.UNROLL ?? '1');
+    let s = (process.env.NORETURN ? wg.replace('  if (i0 >= P.M || j0 >= P.N) { return; }\n', '') : wg) + `  let K4 = P.K / 4u;\n`;
     for (const i of range(R)) s += `  let r${i} = min(i0 + ${i}u, P.M - 1u) * K4;\n`;
     for (const j of range(Cc)) s += `  let c${j} = min(j0 + ${j}u, P.N - 1u) * K4;\n`;
     for (const i of range(R)) for (const q of range(Q)) s += `  var acc${i}_${q} = vec4<f32>(0.0);\n`;
-    s += `  for (var k = 0u; k < K4; k++) {\n`;
-    for (const i of range(R)) s += `    let a${i} = A4[r${i} + k];\n`;
-    for (const j of range(Cc)) s += `    let b${j} = B4[c${j} + k];\n`;
+    // UNROLL = u: u values of k4 per iteration, their dot products summed before the accumulator (K4 % u = 0 in the probe)
+    s += `  for (var k = 0u; k < K4; k += ${U}u) {\n`;
+    for (const u of range(U)) {
+      for (const i of range(R)) s += `    let a${i}_${u} = A4[r${i} + k + ${u}u];\n`;
+      for (const j of range(Cc)) s += `    let b${j}_${u} = B4[c${j} + k + ${u}u];\n`;
+    }
     for (const i of range(R))
       for (const q of range(Q))
         s += `    acc${i}_${q} += vec4<f32>(${range(4)
-          .map((t) => `dot(a${i}, b${4 * q + t})`)
+          .map((t) =>
+            range(U)
+              .map((u) => `dot(a${i}_${u}, b${4 * q + t}_${u})`)
+              .join(' + '),
+          )
           .join(', ')});\n`;
     s += `  }\n` + store(c, (i, j) => `acc${i}_${Math.floor(j / 4)}[${j % 4}]`) + '\n}\n';
     return head + s;

@@ -591,3 +591,95 @@ fn bvec8(@builtin(global_invocation_id) gid: vec3<u32>) {
   storeQ(i0 + 4u, j0, q10);
   storeQ(i0 + 4u, j0 + 4u, q11);
 }
+
+// ---------- block8 (main8, main8_dual): the scalar-load kernel with an 8×8 block ----------
+// Every product `main` serves (any flags, any shape), through the same strides, with an
+// 8×8 register block on a 4×4 workgroup: per k, 8 + 8 scalar loads and 64 FMAs against
+// main's 4 + 4 and 16. It is there for the products no vec4 form serves — a head whose
+// p is not a multiple of 4 (the paper preset's 97 classes), the per-example Σg² — which
+// otherwise stay on the 4×4 block.
+@compute @workgroup_size(4, 4)
+fn main8(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i0 = gid.y * 8u;
+  let j0 = gid.x * 8u;
+  if (i0 >= P.M || j0 >= P.N) { return; }
+  let s = strides();
+  let sq = select(0.0, 1.0, (P.flags & 4u) != 0u);
+  let ra = clampedRows(i0, P.M - 1u, s.x);
+  let rb = clampedRows(i0 + 4u, P.M - 1u, s.x);
+  let ca = clampedRows(j0, P.N - 1u, s.w);
+  let cb = clampedRows(j0 + 4u, P.N - 1u, s.w);
+  var q00 = mat4x4<f32>();
+  var q01 = mat4x4<f32>();
+  var q10 = mat4x4<f32>();
+  var q11 = mat4x4<f32>();
+  var ka = 0u;
+  var kb = 0u;
+  for (var k = 0u; k < P.K; k++) {
+    var a0 = vec4<f32>(A[ra.x + ka], A[ra.y + ka], A[ra.z + ka], A[ra.w + ka]);
+    var a1 = vec4<f32>(A[rb.x + ka], A[rb.y + ka], A[rb.z + ka], A[rb.w + ka]);
+    var b0 = vec4<f32>(B[kb + ca.x], B[kb + ca.y], B[kb + ca.z], B[kb + ca.w]);
+    var b1 = vec4<f32>(B[kb + cb.x], B[kb + cb.y], B[kb + cb.z], B[kb + cb.w]);
+    a0 = a0 * mix(vec4<f32>(1.0), a0, sq);
+    a1 = a1 * mix(vec4<f32>(1.0), a1, sq);
+    b0 = b0 * mix(vec4<f32>(1.0), b0, sq);
+    b1 = b1 * mix(vec4<f32>(1.0), b1, sq);
+    q00 += outerQ(a0, b0);
+    q01 += outerQ(a0, b1);
+    q10 += outerQ(a1, b0);
+    q11 += outerQ(a1, b1);
+    ka += s.y;
+    kb += s.z;
+  }
+  storeQ(i0, j0, q00);
+  storeQ(i0, j0 + 4u, q01);
+  storeQ(i0 + 4u, j0, q10);
+  storeQ(i0 + 4u, j0 + 4u, q11);
+}
+
+// main8_dual: C = op(A)·op(B) and C2 = op(A∘A)·op(B∘B) from the same loads (SQUARE ignored)
+@compute @workgroup_size(4, 4)
+fn main8_dual(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i0 = gid.y * 8u;
+  let j0 = gid.x * 8u;
+  if (i0 >= P.M || j0 >= P.N) { return; }
+  let s = strides();
+  let ra = clampedRows(i0, P.M - 1u, s.x);
+  let rb = clampedRows(i0 + 4u, P.M - 1u, s.x);
+  let ca = clampedRows(j0, P.N - 1u, s.w);
+  let cb = clampedRows(j0 + 4u, P.N - 1u, s.w);
+  var q00 = mat4x4<f32>();
+  var q01 = mat4x4<f32>();
+  var q10 = mat4x4<f32>();
+  var q11 = mat4x4<f32>();
+  var s00 = mat4x4<f32>();
+  var s01 = mat4x4<f32>();
+  var s10 = mat4x4<f32>();
+  var s11 = mat4x4<f32>();
+  var ka = 0u;
+  var kb = 0u;
+  for (var k = 0u; k < P.K; k++) {
+    let a0 = vec4<f32>(A[ra.x + ka], A[ra.y + ka], A[ra.z + ka], A[ra.w + ka]);
+    let a1 = vec4<f32>(A[rb.x + ka], A[rb.y + ka], A[rb.z + ka], A[rb.w + ka]);
+    let b0 = vec4<f32>(B[kb + ca.x], B[kb + ca.y], B[kb + ca.z], B[kb + ca.w]);
+    let b1 = vec4<f32>(B[kb + cb.x], B[kb + cb.y], B[kb + cb.z], B[kb + cb.w]);
+    q00 += outerQ(a0, b0);
+    q01 += outerQ(a0, b1);
+    q10 += outerQ(a1, b0);
+    q11 += outerQ(a1, b1);
+    s00 += outerQ(a0 * a0, b0 * b0);
+    s01 += outerQ(a0 * a0, b1 * b1);
+    s10 += outerQ(a1 * a1, b0 * b0);
+    s11 += outerQ(a1 * a1, b1 * b1);
+    ka += s.y;
+    kb += s.z;
+  }
+  storeQ(i0, j0, q00);
+  storeQ(i0, j0 + 4u, q01);
+  storeQ(i0 + 4u, j0, q10);
+  storeQ(i0 + 4u, j0 + 4u, q11);
+  storeQ2(i0, j0, s00);
+  storeQ2(i0, j0 + 4u, s01);
+  storeQ2(i0 + 4u, j0, s10);
+  storeQ2(i0 + 4u, j0 + 4u, s11);
+}

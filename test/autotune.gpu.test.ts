@@ -11,7 +11,22 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fileTuneCache } from '../src/cli/tuneCache';
 import { defaultConfig, type RunConfig } from '../src/config/settings';
-import { cacheKey, memoryCache, MATMUL_VARIANTS, probeShape, PROBE_ROWS, setTuneCache, shapeKey, stepShapes, tuneMatmul, variantFor, type MatmulVariant } from '../src/engine/autotune';
+import {
+  cacheKey,
+  memoryCache,
+  MATMUL_VARIANTS,
+  probeShape,
+  PROBE_ROWS,
+  PROBE_VOLUME,
+  setTuneCache,
+  shapeKey,
+  stepShapes,
+  timingOrder,
+  tuneMatmul,
+  variantFor,
+  type MatmulShape,
+  type MatmulVariant,
+} from '../src/engine/autotune';
 import { variantApplies } from '../src/engine/modules/matmul';
 import { nodeShaderSources } from '../src/engine/nodeShaders';
 import { GpuTrainer } from '../src/engine/trainer';
@@ -35,6 +50,24 @@ describe('autotune', () => {
     expect(shapes.some((s) => s.K === n && s.flags === MM_TRANS_A)).toBe(true);
     expect(probeShape({ M: 5000, N: 7, K: 9, flags: MM_TRANS_B })).toEqual({ M: PROBE_ROWS, N: 7, K: 9, flags: MM_TRANS_B });
     expect(probeShape({ M: 7, N: 9, K: 5000, flags: MM_TRANS_A })).toEqual({ M: 7, N: 9, K: PROBE_ROWS, flags: MM_TRANS_A });
+    // a wide product's stand-in is capped by volume too (the paper preset's 256×256: 128 rows), never below 64 rows
+    expect(probeShape({ M: 2328, N: 256, K: 256, flags: MM_TRANS_B })).toEqual({ M: PROBE_VOLUME / 65536, N: 256, K: 256, flags: MM_TRANS_B });
+    expect(probeShape({ M: 256, N: 256, K: 2328, flags: MM_TRANS_A })).toEqual({ M: 256, N: 256, K: 128, flags: MM_TRANS_A });
+    expect(probeShape({ M: 5000, N: 4096, K: 4096, flags: 0 }).M).toBe(64);
+    expect(probeShape({ M: 40, N: 4096, K: 4096, flags: 0 }).M).toBe(40);
+  });
+
+  it('times the largest product of each form first, then the rest, largest first', () => {
+    const shapes = stepShapes(cfg);
+    const order = timingOrder(shapes);
+    expect([...order].sort((a, b) => a - b)).toEqual(shapes.map((_, i) => i));
+    const forms = [...new Set(shapes.map((s) => s.flags))];
+    const head = order.slice(0, forms.length).map((i) => shapes[i]);
+    expect(new Set(head.map((s) => s.flags))).toEqual(new Set(forms));
+    const vol = (s: MatmulShape) => s.M * s.N * s.K;
+    for (const h of head) for (const s of shapes) if (s.flags === h.flags) expect(vol(s)).toBeLessThanOrEqual(vol(h));
+    const tail = order.slice(forms.length).map((i) => vol(shapes[i]));
+    expect(tail).toEqual([...tail].sort((a, b) => b - a));
   });
 
   it('times every product within an unbounded budget, then answers from the cache', async () => {
@@ -66,9 +99,11 @@ describe('autotune', () => {
     const { ctx, pl } = await gpu();
     const plan = await tuneMatmul(ctx, pl, nodeShaderSources(), stepShapes(cfg), 0);
     expect(plan.fallback).toBe(ctx.software ? 'block4' : 'tiled');
-    // the first shape is always started; the rest are past the budget. An untimed product takes the
+    // the first shape in timing order is always started; the rest are past the budget. An untimed product takes the
     // choice of the timed one when they share a stand-in (then it carries its timings) or a form, else the fallback
-    const [first, ...rest] = plan.table;
+    const order = timingOrder(stepShapes(cfg));
+    const first = plan.table[order[0]];
+    const rest = plan.table.filter((_, i) => i !== order[0]);
     const form = (key: string) => key.split('/')[1];
     for (const r of rest) {
       if (r.timed === first.timed) expect(r).toEqual({ ...first, shape: r.shape });

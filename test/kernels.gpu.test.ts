@@ -192,6 +192,7 @@ describe('which products the vec4 forms serve', () => {
 for (const [kernel, dual] of [
   ['matmul', 'matmulDual'],
   ['matmulTiled', 'matmulTiledDual'],
+  ['matmulBlock8', 'matmulBlock8Dual'],
 ] as const) {
   describe(`${kernel}`, () => {
     const shapes: [number, number, number][] = [
@@ -203,6 +204,7 @@ for (const [kernel, dual] of [
       [4, 97, 1],
       [70, 3, 129],
       [65, 66, 70],
+      [44, 12, 3],
     ];
     const flagSets = [MM_TRANS_B, 0, MM_TRANS_A, MM_TRANS_A | MM_SQUARE, MM_TRANS_B | MM_ACCUMULATE];
     for (const [M, N, K] of shapes) for (const flags of flagSets) it(`M=${M} N=${N} K=${K} flags=${flags}`, () => checkPlain(kernel, M, N, K, flags, `mm${flags}`));

@@ -6,16 +6,19 @@
  *   no barriers — the fastest on SwiftShader, where "shared memory" is ordinary memory;
  * - `tiled` (shaders/matmul.wgsl `tiled`): the same blocking staged through vec4
  *   workgroup tiles, each global value loaded once per workgroup — what real GPUs reward;
+ * - `block8` (`main8`): block4 with an 8×8 register block on a 4×4 workgroup;
  * - `kvec`, `outer4`, `bvec` (shaders/matmul.wgsl, the vec4 forms): the 4×4 block with vec4 loads
  *   along the dimension each form has contiguous — the forward A·Bᵀ (K % 4 = 0), the
  *   weight gradient Aᵀ·B (M, N % 4 = 0), the input gradient A·B (K, N % 4 = 0); each a
- *   candidate only for its form (`variantApplies`).
+ *   candidate only for its form (`variantApplies`); and their 8×8-block twins `kvec8`,
+ *   `outer8`, `bvec8` (fewer loads per FMA, more registers).
  *
  * The tuner times every candidate per product shape of the run, interleaved (so load drift hits
  * both), taking the minimum of a few timings, within a fixed budget (TUNE_BUDGET_MS).
- * The batch dimension is capped for the timing (PROBE_ROWS): the cost of these
+ * The batch dimension is capped for the timing (PROBE_ROWS, PROBE_VOLUME): the cost of these
  * kernels is linear in it, so the ranking at the cap is the ranking at full size and
  * a paper-size product is timed in milliseconds instead of seconds on SwiftShader.
+ * The largest product of each form is timed first (`timingOrder`).
  * Products with the same capped stand-in share one timing (a training and an evaluation
  * forward). Shapes the budget did not reach take the choice of a timed product of the
  * same form where that variant serves them, else the adapter's default (block4 on
@@ -46,6 +49,14 @@ export const TUNE_BUDGET_MS = 300;
  * in-page benchmark's step rose 10–12% at the small and middle sizes (docs/results.md §2b).
  */
 export const PROBE_ROWS = 512;
+/**
+ * …and so that the stand-in's M·N·K stays within this volume (never below 64 rows): at the
+ * paper preset's 256×256 products a 512-row stand-in took 20–60 ms a dispatch on
+ * SwiftShader, so one product's candidates spent the whole budget and the other forms
+ * ran the fallback untimed; at 128 rows three forms fit. The small presets' stand-ins
+ * (64×64: up to 2048 rows by volume) are unchanged.
+ */
+export const PROBE_VOLUME = 2 ** 23;
 /** a timing shorter than this (ms), or than 4× the submit round trip, is repeated inside one submit */
 const MIN_TIMED_MS = 4;
 const MAX_REPS = 64;
@@ -105,9 +116,33 @@ export function stepShapes(config: RunConfig, dataset: Dataset = makeDataset(con
   return [...out.values()];
 }
 
-/** the timed stand-in: the batch dimension (M, or K of the weight gradient) capped at PROBE_ROWS */
+/** the timed stand-in: the batch dimension (M, or K of the weight gradient) capped at PROBE_ROWS and by PROBE_VOLUME */
 export function probeShape(s: MatmulShape): MatmulShape {
-  return s.flags & MM_TRANS_A ? { ...s, K: Math.min(s.K, PROBE_ROWS) } : { ...s, M: Math.min(s.M, PROBE_ROWS) };
+  const weightGrad = (s.flags & MM_TRANS_A) !== 0;
+  const other = weightGrad ? s.M * s.N : s.N * s.K;
+  const cap = Math.max(64, Math.min(PROBE_ROWS, Math.floor(PROBE_VOLUME / other)));
+  return weightGrad ? { ...s, K: Math.min(s.K, cap) } : { ...s, M: Math.min(s.M, cap) };
+}
+
+/**
+ * The order products are timed in (indices into `shapes`): the largest product of each
+ * form (flags) first, so every form has a timed choice for its untimed products to
+ * inherit before the budget runs out, then the rest, largest first.
+ */
+export function timingOrder(shapes: MatmulShape[]): number[] {
+  const volume = (s: MatmulShape) => s.M * s.N * s.K;
+  const bySize = shapes.map((_, i) => i).sort((a, b) => volume(shapes[b]) - volume(shapes[a]) || a - b);
+  const forms = new Set<number>();
+  const first: number[] = [];
+  const rest: number[] = [];
+  for (const i of bySize) {
+    if (forms.has(shapes[i].flags)) rest.push(i);
+    else {
+      forms.add(shapes[i].flags);
+      first.push(i);
+    }
+  }
+  return [...first, ...rest];
 }
 
 export interface TuneRow {
@@ -190,14 +225,20 @@ export async function timeVariants(ctx: GpuContext, pl: Pipelines, shapes: Matmu
   const fallback: MatmulVariant = ctx.software ? 'block4' : 'tiled';
   const t0 = performance.now();
   const overhead = await submitOverhead(device);
-  const rows: TuneRow[] = [];
+  // the table keeps the products' order; they are timed in timingOrder's
+  const rows: TuneRow[] = shapes.map((s) => ({
+    shape: shapeKey(s),
+    timed: shapeKey(probeShape(s)),
+    ms: Object.fromEntries(VARIANTS.filter((v) => variantApplies(v, s)).map((v) => [v, null])),
+    chosen: fallback,
+  }));
   // one timing serves every product with the same stand-in (a training and an evaluation forward share it)
   const byTimed = new Map<string, TuneRow>();
-  for (const s of shapes) {
+  for (const i of timingOrder(shapes)) {
+    const s = shapes[i];
     const p = probeShape(s);
     const candidates = VARIANTS.filter((v) => variantApplies(v, s));
-    const row: TuneRow = { shape: shapeKey(s), timed: shapeKey(p), ms: Object.fromEntries(candidates.map((v) => [v, null])), chosen: fallback };
-    rows.push(row);
+    const row = rows[i];
     const twin = byTimed.get(row.timed);
     if (twin) {
       row.ms = { ...twin.ms };

@@ -20,6 +20,8 @@ export const BINDINGS = {
   matmulOuter8: { P: 0, A4: 5, B4: 6, C: 3 },
   matmulOuter8Dual: { P: 0, A4: 5, B4: 6, C: 3, C2: 4 },
   matmulBvec8: { P: 0, A4: 5, B4: 6, C: 3 },
+  matmulBlock8: { P: 0, A: 1, B: 2, C: 3 },
+  matmulBlock8Dual: { P: 0, A: 1, B: 2, C: 3, C2: 4 },
   biasAct: { S0: 0, bias: 1, Z: 2, H: 3 },
   addBias: { S1: 4, Xr: 5, D: 6 },
   actBackward: { S1: 4, Xr: 5, D: 6 },

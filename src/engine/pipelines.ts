@@ -38,6 +38,8 @@ export const ENTRY_POINTS = {
   matmulOuter8: ['matmul', 'outer8'],
   matmulOuter8Dual: ['matmul', 'outer8_dual'],
   matmulBvec8: ['matmul', 'bvec8'],
+  matmulBlock8: ['matmul', 'main8'],
+  matmulBlock8Dual: ['matmul', 'main8_dual'],
   seqGather: ['transformer', 'seq_gather'],
   tokScatter: ['transformer', 'tok_scatter'],
   layerNorm: ['transformer', 'layer_norm'],

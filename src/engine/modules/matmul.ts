@@ -7,7 +7,8 @@
  *
  * Variants (same bindings, flags and dispatch grid, each under the reference tests in
  * test/kernels.gpu.test.ts): `block4` (`main`/`main_dual`: a 4×4 register block, no
- * workgroup memory, no barriers), `tiled` (`tiled`/`tiled_dual`: the same blocking
+ * workgroup memory, no barriers), `block8` (`main8`/`main8_dual`: the same with an 8×8
+ * block on a 4×4 workgroup), `tiled` (`tiled`/`tiled_dual`: the same blocking
  * staged through shared vec4 tiles), and three that read vec4 along the dimension their
  * form has contiguous (shaders/matmul.wgsl, bound to A4/B4): `kvec` for A·Bᵀ (the forward maps),
  * `outer4` for Aᵀ·B (weight gradients, with its own dual), `bvec` for A·B (input
@@ -25,6 +26,8 @@ import type { LayerModule, ModuleSpec } from './module';
 
 export const MATMUL_VARIANTS = {
   block4: { plain: 'matmul', dual: 'matmulDual' },
+  // block4's scalar loads with an 8×8 register block on a 4×4 workgroup: every product, the heads the vec4 forms cannot take
+  block8: { plain: 'matmulBlock8', dual: 'matmulBlock8Dual' },
   tiled: { plain: 'matmulTiled', dual: 'matmulTiledDual' },
   // kvec and bvec are never chosen for a weight gradient (TRANS_A), so their dual is never asked for; block4's stands in
   kvec: { plain: 'matmulKvec', dual: 'matmulDual' },
@@ -53,7 +56,7 @@ export interface MatmulChoice {
 }
 
 /**
- * Whether variant v computes product s (block4 and tiled: every product). The vec4
+ * Whether variant v computes product s (block4, block8 and tiled: every product). The vec4
  * forms each serve one form, without SQUARE, where their vec4 rows divide evenly:
  * kvec A·Bᵀ with K % 4 = 0; outer4 Aᵀ·B with M, N % 4 = 0; bvec A·B with K, N % 4 = 0;
  * the wide forms kvec8, outer8, bvec8 exactly as their 4×4 twins.
@@ -88,7 +91,7 @@ export function variantFor(plan: MatmulChoice | null | undefined, s: MatmulShape
 
 export const MatmulSpec = {
   name: 'matmul',
-  kernels: ['matmul', 'matmulDual', 'matmulTiled', 'matmulTiledDual', 'matmulKvec', 'matmulOuter4', 'matmulOuter4Dual', 'matmulBvec', 'matmulKvec8', 'matmulOuter8', 'matmulOuter8Dual', 'matmulBvec8'],
+  kernels: ['matmul', 'matmulDual', 'matmulTiled', 'matmulTiledDual', 'matmulKvec', 'matmulOuter4', 'matmulOuter4Dual', 'matmulBvec', 'matmulKvec8', 'matmulOuter8', 'matmulOuter8Dual', 'matmulBvec8', 'matmulBlock8', 'matmulBlock8Dual'],
   twins: ['src/reference/kernels.ts#matmul'],
 } as const satisfies ModuleSpec;
 export const MatmulModule: LayerModule = { ...MatmulSpec, params: [] };

@@ -59,7 +59,7 @@ export function Readouts() {
           <span
             className="kernel-variant"
             data-testid="kernel-variant"
-            title="matmul kernel per product of the step, timed on this adapter at start-up (block4: register-blocked, barrier-free; tiled: shared-memory vec4 tiles; kvec: vec4 loads along k, forward products only)"
+            title="matmul kernel per product of the step, timed on this adapter at start-up (block4, block8: 4×4 or 8×8 register blocks, barrier-free; tiled: shared-memory vec4 tiles; kvec, outer4, bvec and their 8×8 twins kvec8, outer8, bvec8: vec4 loads, each for one form of product)"
           >
             {kernels}
           </span>

@@ -13,6 +13,8 @@ import { fileTuneCache } from '../src/cli/tuneCache';
 import { defaultConfig, type RunConfig } from '../src/config/settings';
 import {
   cacheKey,
+  fillUntimed,
+  generalWinner,
   memoryCache,
   MATMUL_VARIANTS,
   probeShape,
@@ -26,8 +28,9 @@ import {
   variantFor,
   type MatmulShape,
   type MatmulVariant,
+  type TuneRow,
 } from '../src/engine/autotune';
-import { variantApplies } from '../src/engine/modules/matmul';
+import { GENERAL_VARIANTS, variantApplies } from '../src/engine/modules/matmul';
 import { nodeShaderSources } from '../src/engine/nodeShaders';
 import { GpuTrainer } from '../src/engine/trainer';
 import { MM_TRANS_A, MM_TRANS_B } from '../src/reference/kernels';
@@ -50,9 +53,10 @@ describe('autotune', () => {
     expect(shapes.some((s) => s.K === n && s.flags === MM_TRANS_A)).toBe(true);
     expect(probeShape({ M: 5000, N: 7, K: 9, flags: MM_TRANS_B })).toEqual({ M: PROBE_ROWS, N: 7, K: 9, flags: MM_TRANS_B });
     expect(probeShape({ M: 7, N: 9, K: 5000, flags: MM_TRANS_A })).toEqual({ M: 7, N: 9, K: PROBE_ROWS, flags: MM_TRANS_A });
-    // a wide product's stand-in is capped by volume too (the paper preset's 256×256: 128 rows), never below 64 rows
-    expect(probeShape({ M: 2328, N: 256, K: 256, flags: MM_TRANS_B })).toEqual({ M: PROBE_VOLUME / 65536, N: 256, K: 256, flags: MM_TRANS_B });
-    expect(probeShape({ M: 256, N: 256, K: 2328, flags: MM_TRANS_A })).toEqual({ M: 256, N: 256, K: 128, flags: MM_TRANS_A });
+    // a wide product's stand-in is capped by volume too (128×128: 128 rows), never below 64 rows (256×256)
+    expect(probeShape({ M: 884, N: 128, K: 128, flags: MM_TRANS_B })).toEqual({ M: PROBE_VOLUME / 16384, N: 128, K: 128, flags: MM_TRANS_B });
+    expect(probeShape({ M: 128, N: 128, K: 884, flags: MM_TRANS_A })).toEqual({ M: 128, N: 128, K: PROBE_VOLUME / 16384, flags: MM_TRANS_A });
+    expect(probeShape({ M: 2328, N: 256, K: 256, flags: 0 }).M).toBe(64);
     expect(probeShape({ M: 5000, N: 4096, K: 4096, flags: 0 }).M).toBe(64);
     expect(probeShape({ M: 40, N: 4096, K: 4096, flags: 0 }).M).toBe(40);
   });
@@ -99,23 +103,45 @@ describe('autotune', () => {
     const { ctx, pl } = await gpu();
     const plan = await tuneMatmul(ctx, pl, nodeShaderSources(), stepShapes(cfg), 0);
     expect(plan.fallback).toBe(ctx.software ? 'block4' : 'tiled');
-    // the first shape in timing order is always started; the rest are past the budget. An untimed product takes the
-    // choice of the timed one when they share a stand-in (then it carries its timings) or a form, else the fallback
-    const order = timingOrder(stepShapes(cfg));
-    const first = plan.table[order[0]];
-    const rest = plan.table.filter((_, i) => i !== order[0]);
-    const form = (key: string) => key.split('/')[1];
-    for (const r of rest) {
-      if (r.timed === first.timed) expect(r).toEqual({ ...first, shape: r.shape });
-      else {
-        expect(Object.values(r.ms).every((x) => x === null)).toBe(true);
-        const [M, N, K, flags] = r.shape.split(/[x/]/).map(Number);
-        const inherits = form(r.shape) === form(first.shape) && variantApplies(first.chosen, { M, N, K, flags });
-        expect(r.chosen).toBe(inherits ? first.chosen : plan.fallback);
-      }
+    // no product is timed: each takes the adapter default, and none is stored
+    expect(plan.table).toHaveLength(stepShapes(cfg).length);
+    for (const r of plan.table) {
+      expect(Object.values(r.ms).every((x) => x === null)).toBe(true);
+      expect(r.chosen).toBe(plan.fallback);
     }
-    expect(rest.some((r) => r.chosen === plan.fallback)).toBe(true);
     expect(variantFor(plan, { M: 3, N: 3, K: 3, flags: 0 })).toBe(plan.fallback);
+  });
+
+  it('an untimed product takes the timed choice of its form, else the general kernel fastest on the most timed products', () => {
+    const row = (shape: string, ms: TuneRow['ms'], chosen: MatmulVariant): TuneRow => ({ shape, timed: shape, ms, chosen });
+    const timed = [
+      row('8x8x8/2', { block4: 3, block8: 2, tiled: 5, kvec: 1 }, 'kvec'),
+      row('8x8x8/1', { block4: 3, block8: 2, tiled: 1, outer4: 4 }, 'tiled'),
+      row('8x8x8/0', { block4: 3, block8: 2, tiled: 4, bvec: 5 }, 'block8'),
+    ];
+    // block8 is the fastest general kernel on two of three rows (kvec's win does not count: it serves one form)
+    expect(generalWinner(timed)).toBe('block8');
+    expect(generalWinner([])).toBe(null);
+    // ties go to the earlier listed
+    expect(generalWinner([timed[1], row('8x8x8/0', { block4: 1, block8: 2, tiled: 3 }, 'block4')])).toBe(GENERAL_VARIANTS[0]);
+    // fillUntimed: the same form's choice where it serves the product (K % 4 = 0 for kvec), else block8, the general winner
+    const untimed = (shape: string, ms: TuneRow['ms']) => row(shape, ms, 'block4');
+    const rows = [
+      ...timed,
+      untimed('16x8x8/2', { block4: null, block8: null, tiled: null, kvec: null }),
+      untimed('16x8x7/2', { block4: null, block8: null, tiled: null }),
+      untimed('16x8x8/10', { block4: null, block8: null, tiled: null, kvec: null }),
+    ];
+    const shapes = rows.map((r) => {
+      const [M, N, K, flags] = r.shape.split(/[x/]/).map(Number);
+      return { M, N, K, flags };
+    });
+    fillUntimed(rows, shapes, 'tiled');
+    expect(rows.slice(3).map((r) => r.chosen)).toEqual(['kvec', 'block8', 'block8']);
+    // and with nothing timed, the adapter default
+    const none = [untimed('16x8x8/2', { block4: null, kvec: null })];
+    fillUntimed(none, [shapes[3]], 'tiled');
+    expect(none[0].chosen).toBe('tiled');
   });
 
   it('the CLI cache is a file keyed by adapter and shader source', async () => {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import * as ref from '../src/reference/kernels';
 import { MM_ACCUMULATE, MM_SQUARE, MM_TRANS_A, MM_TRANS_B } from '../src/reference/kernels';
 import { Rng } from '../src/util/rng';
-import { variantApplies, variantFor, type MatmulShape } from '../src/engine/modules/matmul';
+import { GENERAL_VARIANTS, variantApplies, variantFor, type MatmulShape } from '../src/engine/modules/matmul';
 import type { KernelName } from '../src/engine/pipelines';
 import { BINDINGS } from '../src/engine/bindings';
 import { expectClose, gpu, runKernel, u32s } from './gpu';
@@ -185,6 +185,8 @@ describe('which products the vec4 forms serve', () => {
       ['bvec', 'bvec8'],
     ] as const)
       for (const c of cases) expect(variantApplies(wide, c)).toBe(variantApplies(narrow, c));
+    // the general kernels serve every product (the autotuner hands them untimed products of any form)
+    for (const g of GENERAL_VARIANTS) for (const c of cases) expect(variantApplies(g, c)).toBe(true);
   });
 });
 

@@ -32,7 +32,7 @@ import { MM_ACCUMULATE, MM_TRANS_A, MM_TRANS_B } from '../model/rules';
 import { SEQ } from '../model/transformerLayout';
 import { makeDataset, type Dataset } from '../tasks/modular';
 import type { GpuContext } from './device';
-import { MATMUL_VARIANTS, matmulEntries, shapeKey, variantApplies, variantFor, type MatmulChoice, type MatmulShape, type MatmulVariant } from './modules/matmul';
+import { GENERAL_VARIANTS, MATMUL_VARIANTS, matmulEntries, shapeKey, variantApplies, variantFor, type MatmulChoice, type MatmulShape, type MatmulVariant } from './modules/matmul';
 import type { Pipelines } from './pipelines';
 import type { ShaderSources } from './shaders';
 
@@ -50,16 +50,23 @@ export const TUNE_BUDGET_MS = 300;
  */
 export const PROBE_ROWS = 512;
 /**
- * …and so that the stand-in's M·N·K stays within this volume (never below 64 rows): at the
- * paper preset's 256×256 products a 512-row stand-in took 20–60 ms a dispatch on
- * SwiftShader, so one product's candidates spent the whole budget and the other forms
- * ran the fallback untimed; at 128 rows three forms fit. The small presets' stand-ins
- * (64×64: up to 2048 rows by volume) are unchanged.
+ * …and so that the stand-in's M·N·K stays within this volume (never below 64 rows): with
+ * nine candidates, a 512-row stand-in of a 128×128 product took 9–37 ms a dispatch on
+ * SwiftShader and one product's candidates spent the whole budget, so the other forms ran
+ * the fallback untimed. At this volume a 128×128 product is timed at 128 rows, a 256×256
+ * one at 64; the repeat count (MIN_TIMED_MS) keeps each timing above the timer's
+ * resolution. The small presets' 64×64 stand-ins (512 rows) are unchanged.
  */
-export const PROBE_VOLUME = 2 ** 23;
+export const PROBE_VOLUME = 2 ** 21;
 /** a timing shorter than this (ms), or than 4× the submit round trip, is repeated inside one submit */
 const MIN_TIMED_MS = 4;
 const MAX_REPS = 64;
+/**
+ * A candidate whose first timed dispatch took more than this times the fastest one of its
+ * product is not timed again (that timing stays in the table): on SwiftShader `tiled` runs 2–4×
+ * the best and alone cost as much budget as the rest together.
+ */
+const PRUNE_RATIO = 2;
 
 /** the round trip of an empty submit (ms, best of 3): subtracted from every timing, it is no kernel's cost */
 async function submitOverhead(device: GPUDevice): Promise<number> {
@@ -219,11 +226,29 @@ async function timeOnce(device: GPUDevice, pipeline: GPUComputePipeline, bg: GPU
   return Math.max(1e-3, (performance.now() - t0 - overhead) / reps);
 }
 
-/** times every candidate on every shape (interleaved), within budgetMs; returns the table */
+/** one product's stand-in being timed: its buffers, candidates and best timings so far */
+interface Probe {
+  row: TuneRow;
+  shape: MatmulShape;
+  /** the candidates still timed after the warm-up (within PRUNE_RATIO of the fastest) */
+  bgs: { v: MatmulVariant; pipeline: GPUComputePipeline; bg: GPUBindGroup }[];
+  buffers: GPUBuffer[];
+  reps: number;
+  best: Partial<Record<MatmulVariant, number>>;
+}
+
+/**
+ * Times every candidate on every shape (interleaved), within budgetMs; returns the table.
+ * Two phases, so the budget reaches every form before it refines any: first each distinct
+ * stand-in, in timingOrder, gets an untimed warm-up and one timed dispatch per candidate,
+ * then one timing (repeated to MIN_TIMED_MS) per candidate within PRUNE_RATIO of the fastest; then further rounds
+ * go round-robin over the timed stand-ins while the budget lasts, up to `rounds` in all.
+ */
 export async function timeVariants(ctx: GpuContext, pl: Pipelines, shapes: MatmulShape[], budgetMs: number, rounds = 3): Promise<TuneRow[]> {
   const device = ctx.device;
   const fallback: MatmulVariant = ctx.software ? 'block4' : 'tiled';
   const t0 = performance.now();
+  const inBudget = () => performance.now() - t0 <= budgetMs;
   const overhead = await submitOverhead(device);
   // the table keeps the products' order; they are timed in timingOrder's
   const rows: TuneRow[] = shapes.map((s) => ({
@@ -233,55 +258,86 @@ export async function timeVariants(ctx: GpuContext, pl: Pipelines, shapes: Matmu
     chosen: fallback,
   }));
   // one timing serves every product with the same stand-in (a training and an evaluation forward share it)
-  const byTimed = new Map<string, TuneRow>();
+  const probes = new Map<string, Probe>();
+  const timeRound = async (pr: Probe, r: number) => {
+    // alternate the order each round, so no variant always runs first
+    for (const c of r % 2 === 0 ? pr.bgs : [...pr.bgs].reverse()) pr.best[c.v] = Math.min(pr.best[c.v] ?? Infinity, await timeOnce(device, c.pipeline, c.bg, pr.shape, pr.reps, overhead));
+  };
   for (const i of timingOrder(shapes)) {
-    const s = shapes[i];
-    const p = probeShape(s);
-    const candidates = VARIANTS.filter((v) => variantApplies(v, s));
     const row = rows[i];
-    const twin = byTimed.get(row.timed);
-    if (twin) {
-      row.ms = { ...twin.ms };
-      row.chosen = twin.chosen;
-      continue;
-    }
-    if (performance.now() - t0 > budgetMs) continue;
-    byTimed.set(row.timed, row);
+    if (probes.has(row.timed) || !inBudget()) continue;
+    const p = probeShape(shapes[i]);
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST;
     const bufs = [p.M * p.K, p.K * p.N, p.M * p.N].map((n) => device.createBuffer({ size: Math.max(16, 4 * n), usage }));
     const uni = device.createBuffer({ size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(uni, 0, Uint32Array.from([p.M, p.N, p.K, p.flags]));
-    const bgs = candidates.map((v) => {
+    const bgs = (Object.keys(row.ms) as MatmulVariant[]).map((v) => {
       const pipeline = pl[MATMUL_VARIANTS[v].plain];
       const entries = matmulEntries(MATMUL_VARIANTS[v].plain, uni, bufs[0], bufs[1], bufs[2]);
       return { v, pipeline, bg: device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries }) };
     });
-    // warm-up (first use of a pipeline) and the repeat count that makes a timing long enough
-    let reps = 1;
-    const best: Partial<Record<MatmulVariant, number>> = {};
-    for (const c of bgs) {
-      const ms = await timeOnce(device, c.pipeline, c.bg, p, 1, overhead);
-      // the warm-up counts as a timing: a product too slow for a second one is still ranked
-      best[c.v] = ms;
-      while (ms * reps < Math.max(MIN_TIMED_MS, 4 * overhead) && reps < MAX_REPS) reps *= 2;
-    }
-    for (let r = 0; r < rounds && performance.now() - t0 <= budgetMs; r++) {
-      // alternate the order each round, so neither variant always runs first
-      for (const c of r % 2 === 0 ? bgs : [...bgs].reverse()) best[c.v] = Math.min(best[c.v] ?? Infinity, await timeOnce(device, c.pipeline, c.bg, p, reps, overhead));
-    }
-    for (const v of candidates) row.ms[v] = Number.isFinite(best[v] ?? NaN) ? best[v]! : null;
-    row.chosen = candidates.reduce((a, b) => ((row.ms[b] ?? Infinity) < (row.ms[a] ?? Infinity) ? b : a));
-    for (const b of [...bufs, uni]) b.destroy();
+    const pr: Probe = { row, shape: p, bgs, buffers: [...bufs, uni], reps: 1, best: {} };
+    probes.set(row.timed, pr);
+    // warm-up: one workgroup per candidate, untimed (a pipeline's first dispatch ran up to 20×
+    // its later ones here); then one timed dispatch each, which ranks a product too slow for
+    // more and sets the repeat count that makes a timing long enough
+    for (const c of bgs) await timeOnce(device, c.pipeline, c.bg, { ...p, M: 1, N: 1 }, 1, overhead);
+    for (const c of bgs) pr.best[c.v] = await timeOnce(device, c.pipeline, c.bg, p, 1, overhead);
+    const quickest = Math.min(...bgs.map((c) => pr.best[c.v]!));
+    pr.bgs = bgs.filter((c) => pr.best[c.v]! <= PRUNE_RATIO * quickest);
+    while (quickest * pr.reps < Math.max(MIN_TIMED_MS, 4 * overhead) && pr.reps < MAX_REPS) pr.reps *= 2;
+    await timeRound(pr, 0);
   }
-  // a product the budget did not reach takes the choice of a timed product of the same form
-  // (flags) when that variant serves it too, else the adapter default; it is timed on a later start
+  for (let r = 1; r < rounds; r++) for (const pr of probes.values()) if (inBudget()) await timeRound(pr, r);
+  for (const pr of probes.values()) {
+    for (const v of Object.keys(pr.row.ms) as MatmulVariant[]) pr.row.ms[v] = Number.isFinite(pr.best[v] ?? NaN) ? pr.best[v]! : null;
+    pr.row.chosen = fastest(pr.row.ms)!;
+    for (const b of pr.buffers) b.destroy();
+  }
+  for (const row of rows) {
+    const pr = probes.get(row.timed);
+    if (pr && pr.row !== row) {
+      row.ms = { ...pr.row.ms };
+      row.chosen = pr.row.chosen;
+    }
+  }
+  fillUntimed(rows, shapes, fallback);
+  return rows;
+}
+
+/**
+ * A product the budget did not reach (rows[i], shapes[i]) takes the choice of a timed
+ * product of the same form (flags) when that variant serves it too, else the kernel that
+ * serves every product and was fastest among those on the most timed products, else the
+ * adapter default. It is timed on a later start.
+ */
+export function fillUntimed(rows: TuneRow[], shapes: MatmulShape[], fallback: MatmulVariant): void {
   const timedRows = rows.filter(isTimed);
+  const general = generalWinner(timedRows) ?? fallback;
   rows.forEach((r, i) => {
     if (isTimed(r)) return;
     const like = timedRows.find((t) => t.shape.split('/')[1] === r.shape.split('/')[1] && variantApplies(t.chosen, shapes[i]));
-    if (like) r.chosen = like.chosen;
+    r.chosen = like ? like.chosen : general;
   });
-  return rows;
+}
+
+/** the variant with the smallest timing (null when none was timed) */
+function fastest(ms: Partial<Record<MatmulVariant, number | null>>): MatmulVariant | null {
+  let best: MatmulVariant | null = null;
+  for (const [v, t] of Object.entries(ms) as [MatmulVariant, number | null][]) if (t !== null && (best === null || t < ms[best]!)) best = v;
+  return best;
+}
+
+/** of the kernels that serve every product, the one fastest on the most timed rows (ties: the earlier listed); null without timed rows */
+export function generalWinner(timed: TuneRow[]): MatmulVariant | null {
+  const wins = new Map<MatmulVariant, number>();
+  for (const r of timed) {
+    const v = fastest(Object.fromEntries(GENERAL_VARIANTS.map((g) => [g, r.ms[g] ?? null])));
+    if (v) wins.set(v, (wins.get(v) ?? 0) + 1);
+  }
+  let best: MatmulVariant | null = null;
+  for (const g of GENERAL_VARIANTS) if ((wins.get(g) ?? 0) > (best ? wins.get(best)! : 0)) best = g;
+  return best;
 }
 
 /** every candidate of the row was timed (only such rows are cached) */

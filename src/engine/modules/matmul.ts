@@ -39,6 +39,8 @@ export const MATMUL_VARIANTS = {
   bvec8: { plain: 'matmulBvec8', dual: 'matmulDual' },
 } as const satisfies Record<string, { plain: KernelName; dual: KernelName }>;
 export type MatmulVariant = keyof typeof MATMUL_VARIANTS;
+/** the variants that serve every product (`variantApplies` is always true for them) */
+export const GENERAL_VARIANTS: readonly MatmulVariant[] = ['block4', 'block8', 'tiled'];
 
 export interface MatmulShape {
   M: number;

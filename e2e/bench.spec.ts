@@ -29,13 +29,20 @@ test('bench.html writes a complete record', async ({ page }) => {
     expect(m.gflops.block4).toBeGreaterThan(0);
     expect(m.gflops.tiled).toBeGreaterThan(0);
     expect(m.gflops[['kvec', 'outer4', 'bvec'][i]]).toBeGreaterThan(0);
+    expect(m.gflops[['kvec8', 'outer8', 'bvec8'][i]]).toBeGreaterThan(0);
+    expect(m.gflops.block8).toBeGreaterThan(0);
     expect(m.tfjsWebgl).toBeGreaterThan(0);
   });
   expect(r.copyGBs).toBeGreaterThan(0);
+  // the adapter's ceilings, and the markdown's reading of them
+  expect(r.ceiling.arithmeticGflops).toBeGreaterThan(0);
+  expect(r.ceiling.rowLoadsG).toBeGreaterThan(0);
+  expect(s.flopsPerStep).toBe(3 * 2 * 212 * (64 * 64 + 64 * 23));
   expect(r.instruments[0].preset).toBe('tiny');
   expect(r.instruments[0].share).toBeLessThanOrEqual(0.2 + 1e-9);
   expect(r.tune.length).toBeGreaterThan(0);
   await expect(page.getByTestId('bench-markdown')).toContainText('ours ÷ best TF.js');
+  await expect(page.getByTestId('bench-markdown')).toContainText('Adapter ceilings');
   expect(errors).toEqual([]);
 });
 

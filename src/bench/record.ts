@@ -3,6 +3,7 @@
  * page (data-testid=bench-result, `npm run bench:browser` → docs/) and by
  * `grokscope bench` (Dawn, no TF.js). Ratios are against the goals of issue 12.
  */
+import { boundGflops, type AdapterCeiling } from './ceiling';
 import type { InstrumentCostRow, MatmulCeilingRow } from './core';
 import { MATMUL_VARIANTS, type MatmulVariant, type TuneRow } from '../engine/autotune';
 
@@ -12,6 +13,8 @@ export interface SizeResult {
   embed: number;
   width: number;
   n: number;
+  /** the step's matrix-product FLOPs (forward, weight and input gradients of every layer) */
+  flopsPerStep: number;
   /** steps/s by contender: ours (plain, exact-hard, stream) and TF.js backends where run */
   stepsPerSec: Record<string, number>;
   /** matmul variants of our plain step, as the autotuner chose them */
@@ -29,6 +32,8 @@ export interface BenchRecord {
   /** our matmul GFLOP/s per variant at full size, and TF.js webgl's where run */
   matmul: (MatmulCeilingRow & { tfjsWebgl?: number })[];
   copyGBs: number;
+  /** the adapter's arithmetic and row-load ceilings (shaders/ceiling.wgsl) */
+  ceiling: AdapterCeiling;
   instruments: InstrumentCostRow[];
   /** the autotuner's timings (the table that chose the variants) */
   tune: TuneRow[];
@@ -68,6 +73,22 @@ export function toMarkdown(r: BenchRecord): string {
     L.push(`| ${m.shape} | ${variants.map((v) => (v in m.gflops ? f(m.gflops[v], 3) : 'n/a')).join(' | ')} | ${f(m.tfjsWebgl, 3)} | ${m.tfjsWebgl ? f(ours / m.tfjsWebgl) + '×' : '—'} |`);
   }
   L.push('', `Copy bandwidth (buffer to buffer): ${f(r.copyGBs)} GB/s.`, '');
+  if (r.ceiling) {
+    // the wide vec4 forms load one vec4 per lane for every 16 multiply-adds (kvec8: 16 loads, 256 FMAs a k step)
+    const b = boundGflops(r.ceiling, 16, 256);
+    L.push(
+      `Adapter ceilings (shaders/ceiling.wgsl): arithmetic ${f(r.ceiling.arithmeticGflops)} GFLOP/s (multiply-adds in registers); row loads ${f(r.ceiling.rowLoadsG, 3)} G vec4/s (each lane its own row), which caps a kernel with one vec4 load per 16 multiply-adds — the wide vec4 forms — at ${f(b.loads)} GFLOP/s (binding: ${b.binding}).`,
+      '',
+      '| size | matmul MFLOP per step | steps/s if every FLOP ran at the arithmetic ceiling | 5 × best TF.js | ours ÷ that ceiling |',
+      '|---|---|---|---|---|',
+    );
+    for (const s of r.sizes) {
+      const cap = (r.ceiling.arithmeticGflops * 1e9) / s.flopsPerStep;
+      const best = tfjsBest(s);
+      L.push(`| ${s.size} | ${f(s.flopsPerStep / 1e6, 1)} | ${f(cap, 1)} | ${best ? f(5 * best, 1) : '—'} | ${f(s.stepsPerSec['ours'] / cap)} |`);
+    }
+    L.push('');
+  }
   L.push('| preset | r | step ms | measurement ms | share at r | cadence the 20% budget allows | share with the budget (goal ≤ 0.20) |', '|---|---|---|---|---|---|---|');
   for (const i of r.instruments) L.push(`| ${i.preset} | ${i.every} | ${f(i.stepMs, 1)} | ${f(i.measureMs, 0)} | ${f(i.rawShare, 3)} | ${i.effectiveEvery} | ${f(i.share, 3)} |`);
   if (r.tune.length) {

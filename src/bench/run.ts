@@ -9,7 +9,8 @@ import type { GpuContext } from '../engine/device';
 import { getPipelines } from '../engine/pipelines';
 import type { ShaderSources } from '../engine/shaders';
 import { INSTRUMENT_SHARE } from '../worker/pace';
-import { BENCH_SIZES, benchConfig, ceilingShapes, copyBandwidth, instrumentCost, matmulCeiling, ourStepper, raceSteppers, trainCount, type Stepper } from './core';
+import { adapterCeiling } from './ceiling';
+import { BENCH_SIZES, benchConfig, ceilingShapes, copyBandwidth, flopsPerStep, instrumentCost, matmulCeiling, ourStepper, raceSteppers, trainCount, type Stepper } from './core';
 import type { BenchRecord, SizeResult } from './record';
 import type { RunConfig } from '../config/settings';
 import type { MatmulShape } from '../engine/autotune';
@@ -54,6 +55,7 @@ export async function runBench(ctx: GpuContext, src: ShaderSources, o: BenchOpti
         embed: cfg.embed,
         width: cfg.width,
         n: trainCount(cfg),
+        flopsPerStep: flopsPerStep(cfg),
         stepsPerSec: rates,
         kernels: describePlan(plain.trainer.matmulPlan),
         dispatchesPerStep: plain.trainer.dispatches.step,
@@ -75,13 +77,15 @@ export async function runBench(ctx: GpuContext, src: ShaderSources, o: BenchOpti
   }
   const copyGBs = await copyBandwidth(ctx);
   log(`copy bandwidth ${copyGBs.toFixed(2)} GB/s`);
+  const ceiling = await adapterCeiling(ctx, src);
+  log(`adapter ceiling: arithmetic ${ceiling.arithmeticGflops.toFixed(2)} GFLOP/s, row loads ${ceiling.rowLoadsG.toFixed(3)} G vec4/s`);
   const instruments = [];
   for (const p of o.presets) {
     const row = await instrumentCost(ctx, src, p, INSTRUMENT_SHARE);
     instruments.push(row);
     log(`instruments ${p}: step ${row.stepMs.toFixed(1)} ms, measurement ${row.measureMs.toFixed(0)} ms, share at r=${row.every}: ${row.rawShare.toFixed(3)}`);
   }
-  return { date: new Date().toISOString(), host: o.host, adapter: ctx.adapterName, versions: o.versions, command: o.command, sizes, matmul, copyGBs, instruments, tune };
+  return { date: new Date().toISOString(), host: o.host, adapter: ctx.adapterName, versions: o.versions, command: o.command, sizes, matmul, copyGBs, ceiling, instruments, tune };
 }
 
 export { BENCH_SIZES };

@@ -1,5 +1,5 @@
 /** The WGSL sources of shaders/, by file name; loaded by the host (Vite import or Node fs). */
-export const SHADER_FILES = ['matmul', 'activation', 'embed', 'loss', 'metrics', 'optim', 'kernel', 'transformer'] as const;
+export const SHADER_FILES = ['matmul', 'activation', 'embed', 'loss', 'metrics', 'optim', 'kernel', 'transformer', 'ceiling'] as const;
 export type ShaderName = (typeof SHADER_FILES)[number];
 export type ShaderSources = Record<ShaderName, string>;
 

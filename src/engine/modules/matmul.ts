@@ -93,7 +93,22 @@ export function variantFor(plan: MatmulChoice | null | undefined, s: MatmulShape
 
 export const MatmulSpec = {
   name: 'matmul',
-  kernels: ['matmul', 'matmulDual', 'matmulTiled', 'matmulTiledDual', 'matmulKvec', 'matmulOuter4', 'matmulOuter4Dual', 'matmulBvec', 'matmulKvec8', 'matmulOuter8', 'matmulOuter8Dual', 'matmulBvec8', 'matmulBlock8', 'matmulBlock8Dual'],
+  kernels: [
+    'matmul',
+    'matmulDual',
+    'matmulTiled',
+    'matmulTiledDual',
+    'matmulKvec',
+    'matmulOuter4',
+    'matmulOuter4Dual',
+    'matmulBvec',
+    'matmulKvec8',
+    'matmulOuter8',
+    'matmulOuter8Dual',
+    'matmulBvec8',
+    'matmulBlock8',
+    'matmulBlock8Dual',
+  ],
   twins: ['src/reference/kernels.ts#matmul'],
 } as const satisfies ModuleSpec;
 export const MatmulModule: LayerModule = { ...MatmulSpec, params: [] };

@@ -5,6 +5,13 @@
  * products on this adapter, each checked against a float64 product.
  *
  * Usage: bash scripts/with-dawn.sh npx tsx bench/matmul-blocks.ts [shapes: MxNxK,…]
+ * Environment: BLOCKS=8x8,8x16 (rows×cols per invocation), WG=8x8,4x4 (workgroup shapes),
+ * UNROLL=2 and NORETURN=1 (kvec only: k unrolled by two; no early return), DEBUG=1.
+ *
+ * Measured 2026-12-06 (docs/results.md §2b): the 8×8 block is 1.5–2.8× the 4×4; 8×16 and
+ * 16×8 add 10–25% at 256-wide shapes only; UNROLL and NORETURN gain nothing. A 16×4
+ * workgroup on a device created straight from `create()` crashed the process (futex
+ * errors) in 3 of 3 runs; through nodeGpuContext with 8×8 and 4×4 workgroups, never.
  */
 import { nodeGpuContext } from '../src/engine/node';
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /**
- * Mutation check for the theory instruments (issue: tests must fail when the wiring is
- * wrong). Each mutation is a plausible slip in src/theory — h = η instead of η·r, a
+ * Mutation check for the theory instruments and the wide matmul kernels (tests must fail
+ * when the wiring is wrong). Each mutation is a plausible slip in src/theory — h = η instead of η·r, a
  * dropped 1/n in g or in B, a flipped sign of g, the eNTK K in place of K̃, a threshold
  * under a square root, the discrete integrator's Σq^{2k} written Σq^k. For each one the
  * file is patched in place, the theory tests run, and the file is restored; the check
  * passes only if every mutation makes the suite fail. A pattern that no longer matches
- * exactly once is itself a failure, so the check cannot go quietly stale.
+ * exactly once is itself a failure, so the check cannot go quietly stale, and every test
+ * list must pass unmutated before any mutation counts as caught. The kernel tests need
+ * WebGPU: scripts/test.sh runs this under scripts/with-dawn.sh.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -67,6 +69,22 @@ const MUTATIONS = [
     edits: [['src/theory/wholeGramian.ts', 'u = u.map((v, k) => v - Ra[k] + w[i][k]);', 'u = u.map((v, k) => v + 0 * Ra[k] + w[i][k]);']],
     tests: ['test/theory-whole-gramian.test.ts'],
   },
+  // the wide matmul kernels (shaders/matmul.wgsl), against the reference product
+  {
+    name: 'kvec8: the second column quadrant multiplies by the first B block (copy-paste slip)',
+    edits: [['shaders/matmul.wgsl', '    q01 += mat4x4<f32>(a0 * b1, a1 * b1, a2 * b1, a3 * b1);', '    q01 += mat4x4<f32>(a0 * b0, a1 * b1, a2 * b1, a3 * b1);']],
+    tests: ['test/kernels.gpu.test.ts'],
+  },
+  {
+    name: 'bvec8: two k rows of the second B block swapped',
+    edits: [['shaders/matmul.wgsl', 'B4[bo + N4 + jb], B4[bo + 2u * N4 + jb]', 'B4[bo + 2u * N4 + jb], B4[bo + N4 + jb]']],
+    tests: ['test/kernels.gpu.test.ts'],
+  },
+  {
+    name: 'block8: SQUARE squares rows 4–7 of A by rows 0–3',
+    edits: [['shaders/matmul.wgsl', 'a1 = a1 * mix(vec4<f32>(1.0), a1, sq);', 'a1 = a1 * mix(vec4<f32>(1.0), a0, sq);']],
+    tests: ['test/kernels.gpu.test.ts'],
+  },
 ];
 
 function patch(file, from, to) {
@@ -89,6 +107,24 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'])
     process.exit(130);
   });
 
+const runTests = (tests) => {
+  try {
+    execFileSync('npx', ['vitest', 'run', '--reporter=dot', ...tests], { stdio: 'pipe', killSignal: 'SIGKILL' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+// each test list must pass unmutated first: a suite that fails anyway (no WebGPU adapter
+// for the kernel tests, a broken checkout) would "kill" every mutation and prove nothing
+for (const tests of new Set(MUTATIONS.map((m) => (m.tests ?? TESTS).join(' ')))) {
+  if (!runTests(tests.split(' '))) {
+    console.log(`mutation check: the unmutated tests fail (${tests}); fix them (or run under scripts/with-dawn.sh) first`);
+    process.exit(1);
+  }
+}
+
 let survived = 0;
 for (const m of MUTATIONS) {
   originals = new Map();
@@ -97,12 +133,7 @@ for (const m of MUTATIONS) {
       const before = patch(file, from, to);
       if (!originals.has(file)) originals.set(file, before);
     }
-    let failed = false;
-    try {
-      execFileSync('npx', ['vitest', 'run', '--reporter=dot', ...(m.tests ?? TESTS)], { stdio: 'pipe', killSignal: 'SIGKILL' });
-    } catch {
-      failed = true;
-    }
+    const failed = !runTests(m.tests ?? TESTS);
     console.log(`${failed ? 'killed  ' : 'SURVIVED'}  ${m.name}`);
     if (!failed) survived++;
   } finally {

@@ -193,7 +193,7 @@ describe('autotune', () => {
       expect(f.error).toBeLessThan(2e-5);
     });
 
-  it('the transformer: the step products are exactly those its modules issue, and runs forced onto tiled or kvec train like the reference', async () => {
+  it('the transformer: the step products are exactly those its modules issue, and runs forced onto tiled or a vec4 form or block8 train like the reference', async () => {
     const c: RunConfig = {
       ...defaultConfig(),
       arch: 'transformer',
@@ -217,10 +217,13 @@ describe('autotune', () => {
     expect(tiled.kernels).toBe(`matmul tiled ×${tiled.shapes.length}`);
     // test/transformer-engine.gpu.test.ts's bound for smooth optimizers (chains of short float32 sums, LayerNorms, softmaxes)
     expect(tiled.error).toBeLessThan(1e-4);
-    // kvec runs the forward maps (d = 8, F = 16: K % 4 = 0), the default the rest
-    const kvec = await forcedRun(c, 'kvec');
-    expect(kvec.served).toBeGreaterThan(0);
-    expect(kvec.kernels).toBe(kvec.label);
-    expect(kvec.error).toBeLessThan(1e-4);
+    // kvec(8) runs the forward maps (d = 8, F = 16: K % 4 = 0), outer(8) the weight gradients, bvec(8) the
+    // input gradients, block8 everything; the default the rest
+    for (const v of ['kvec', 'kvec8', 'outer8', 'bvec8', 'block8'] as const) {
+      const f = await forcedRun(c, v);
+      expect(f.served).toBeGreaterThan(0);
+      expect(f.kernels).toBe(f.label);
+      expect(f.error).toBeLessThan(1e-4);
+    }
   });
 });

@@ -424,6 +424,22 @@ fn storeQ2(i0: u32, j0: u32, q: mat4x4<f32>) {
   storeC2(i0, j0, array<vec4<f32>, 4>(q[0], q[1], q[2], q[3]));
 }
 
+/// the 8×8 block at (i0, j0) from its four quadrants, into C (the wide kernels' epilogue)
+fn storeBlock8(i0: u32, j0: u32, q00: mat4x4<f32>, q01: mat4x4<f32>, q10: mat4x4<f32>, q11: mat4x4<f32>) {
+  storeQ(i0, j0, q00);
+  storeQ(i0, j0 + 4u, q01);
+  storeQ(i0 + 4u, j0, q10);
+  storeQ(i0 + 4u, j0 + 4u, q11);
+}
+
+/// the same into C2 (the dual kernels' Σg²)
+fn storeBlock8C2(i0: u32, j0: u32, q00: mat4x4<f32>, q01: mat4x4<f32>, q10: mat4x4<f32>, q11: mat4x4<f32>) {
+  storeQ2(i0, j0, q00);
+  storeQ2(i0, j0 + 4u, q01);
+  storeQ2(i0 + 4u, j0, q10);
+  storeQ2(i0 + 4u, j0 + 4u, q11);
+}
+
 /// the quadrant a ⊗ b: column r (row r of C) = a[r]·b
 fn outerQ(a: vec4<f32>, b: vec4<f32>) -> mat4x4<f32> {
   return mat4x4<f32>(a.x * b, a.y * b, a.z * b, a.w * b);
@@ -467,10 +483,7 @@ fn kvec8(@builtin(global_invocation_id) gid: vec3<u32>) {
     q10 += mat4x4<f32>(a4 * b0, a5 * b0, a6 * b0, a7 * b0);
     q11 += mat4x4<f32>(a4 * b1, a5 * b1, a6 * b1, a7 * b1);
   }
-  storeQ(i0, j0, q00);
-  storeQ(i0, j0 + 4u, q01);
-  storeQ(i0 + 4u, j0, q10);
-  storeQ(i0 + 4u, j0 + 4u, q11);
+  storeBlock8(i0, j0, q00, q01, q10, q11);
 }
 
 // ---------- outer8: C = Aᵀ·B, A stored K×M, B stored K×N, M and N multiples of 4 ----------
@@ -501,10 +514,7 @@ fn outer8(@builtin(global_invocation_id) gid: vec3<u32>) {
     q10 += outerQ(a1, b0);
     q11 += outerQ(a1, b1);
   }
-  storeQ(i0, j0, q00);
-  storeQ(i0, j0 + 4u, q01);
-  storeQ(i0 + 4u, j0, q10);
-  storeQ(i0 + 4u, j0 + 4u, q11);
+  storeBlock8(i0, j0, q00, q01, q10, q11);
 }
 
 // outer8_dual: the weight gradient and its per-example Σg² (C2 = (A∘A)ᵀ(B∘B)) in one pass
@@ -541,14 +551,8 @@ fn outer8_dual(@builtin(global_invocation_id) gid: vec3<u32>) {
     s10 += outerQ(a1 * a1, b0 * b0);
     s11 += outerQ(a1 * a1, b1 * b1);
   }
-  storeQ(i0, j0, q00);
-  storeQ(i0, j0 + 4u, q01);
-  storeQ(i0 + 4u, j0, q10);
-  storeQ(i0 + 4u, j0 + 4u, q11);
-  storeQ2(i0, j0, s00);
-  storeQ2(i0, j0 + 4u, s01);
-  storeQ2(i0 + 4u, j0, s10);
-  storeQ2(i0 + 4u, j0 + 4u, s11);
+  storeBlock8(i0, j0, q00, q01, q10, q11);
+  storeBlock8C2(i0, j0, s00, s01, s10, s11);
 }
 
 // ---------- bvec8: C = A·B, A stored M×K (vec4 along k), B stored K×N (vec4 along n) ----------
@@ -586,10 +590,7 @@ fn bvec8(@builtin(global_invocation_id) gid: vec3<u32>) {
     q10 += mat4x4<f32>(l0 * a4, l0 * a5, l0 * a6, l0 * a7);
     q11 += mat4x4<f32>(l1 * a4, l1 * a5, l1 * a6, l1 * a7);
   }
-  storeQ(i0, j0, q00);
-  storeQ(i0, j0 + 4u, q01);
-  storeQ(i0 + 4u, j0, q10);
-  storeQ(i0 + 4u, j0 + 4u, q11);
+  storeBlock8(i0, j0, q00, q01, q10, q11);
 }
 
 // ---------- block8 (main8, main8_dual): the scalar-load kernel with an 8×8 block ----------
@@ -631,10 +632,7 @@ fn main8(@builtin(global_invocation_id) gid: vec3<u32>) {
     ka += s.y;
     kb += s.z;
   }
-  storeQ(i0, j0, q00);
-  storeQ(i0, j0 + 4u, q01);
-  storeQ(i0 + 4u, j0, q10);
-  storeQ(i0 + 4u, j0 + 4u, q11);
+  storeBlock8(i0, j0, q00, q01, q10, q11);
 }
 
 // main8_dual: C = op(A)·op(B) and C2 = op(A∘A)·op(B∘B) from the same loads (SQUARE ignored)
@@ -674,12 +672,6 @@ fn main8_dual(@builtin(global_invocation_id) gid: vec3<u32>) {
     ka += s.y;
     kb += s.z;
   }
-  storeQ(i0, j0, q00);
-  storeQ(i0, j0 + 4u, q01);
-  storeQ(i0 + 4u, j0, q10);
-  storeQ(i0 + 4u, j0 + 4u, q11);
-  storeQ2(i0, j0, s00);
-  storeQ2(i0, j0 + 4u, s01);
-  storeQ2(i0 + 4u, j0, s10);
-  storeQ2(i0 + 4u, j0 + 4u, s11);
+  storeBlock8(i0, j0, q00, q01, q10, q11);
+  storeBlock8C2(i0, j0, s00, s01, s10, s11);
 }

@@ -22,8 +22,9 @@ test('bench.html writes a complete record', async ({ page }) => {
   expect([s.p, s.embed, s.width, s.n]).toEqual([23, 32, 64, 212]);
   for (const k of ['ours', 'ours exact-hard', 'ours stream', 'tfjs webgl']) expect(s.stepsPerSec[k]).toBeGreaterThan(0);
   expect(s.dispatchesPerStep).toBeGreaterThan(0);
-  expect(s.kernels).toMatch(/block4|tiled|kvec|outer4|bvec/);
-  // forward, weight gradient, input gradient; each with block4, tiled and the vec4 form that serves it
+  // "kvec8 ×2, block8 ×3, …": every entry names a kept variant
+  for (const part of s.kernels.split(', ')) expect(part).toMatch(/^(block4|block8|tiled|kvec|outer4|bvec|kvec8|outer8|bvec8) ×\d+$/);
+  // forward, weight gradient, input gradient; each with block4, block8, tiled and the vec4 forms that serve it
   expect(r.matmul).toHaveLength(3);
   r.matmul.forEach((m: { gflops: Record<string, number>; tfjsWebgl: number }, i: number) => {
     expect(m.gflops.block4).toBeGreaterThan(0);

@@ -1,8 +1,9 @@
 /**
  * Where a training step's time goes: times each dispatch family of GpuTrainer in
  * isolation (N repetitions, one submit each, waiting for the queue), on the
- * adapter at hand. Usage: bash scripts/with-dawn.sh npx tsx bench/profile-step.ts [preset] [batch]
+ * adapter at hand. Usage: bash scripts/with-dawn.sh npx tsx bench/profile-step.ts [preset | bench:small…] [batch]
  */
+import { benchConfig } from '../src/bench/core';
 import { presetConfig } from '../src/config/presets';
 import { nodeGpuContext } from '../src/engine/node';
 import { nodeShaderSources } from '../src/engine/nodeShaders';
@@ -10,7 +11,9 @@ import { GpuTrainer } from '../src/engine/trainer';
 
 const name = process.argv[2] ?? 'lecture';
 const ctx = await nodeGpuContext();
-const cfg = { ...presetConfig(name)!, evalEvery: 100000, ...(process.argv[3] ? { batch: Number(process.argv[3]) } : {}) };
+// a preset, or one of the benchmark's sizes as bench:small, bench:mid, bench:large
+const base = name.startsWith('bench:') ? benchConfig(name.slice(6)) : presetConfig(name)!;
+const cfg = { ...base, evalEvery: 100000, ...(process.argv[3] ? { batch: Number(process.argv[3]) } : {}) };
 const t = await GpuTrainer.create(cfg, ctx, nodeShaderSources());
 t.train(3);
 await t.flush();

@@ -278,8 +278,8 @@ export async function timeVariants(ctx: GpuContext, pl: Pipelines, shapes: Matmu
     });
     const pr: Probe = { row, shape: p, bgs, buffers: [...bufs, uni], reps: 1, best: {} };
     probes.set(row.timed, pr);
-    // warm-up: one workgroup per candidate, untimed (a pipeline's first dispatch ran up to 20×
-    // its later ones here); then one timed dispatch each, which ranks a product too slow for
+    // warm-up: one workgroup per candidate, untimed (single first dispatches ran up to 20×
+    // the later ones in these measurements); then one timed dispatch each, which ranks a product too slow for
     // more and sets the repeat count that makes a timing long enough
     for (const c of bgs) await timeOnce(device, c.pipeline, c.bg, { ...p, M: 1, N: 1 }, 1, overhead);
     for (const c of bgs) pr.best[c.v] = await timeOnce(device, c.pipeline, c.bg, p, 1, overhead);

@@ -41,12 +41,14 @@ struct BlockOffsets {
   c: vec4<u32>,
 }
 
+/// rows (or columns) i0..i0+3, each clamped to the last valid one, times the stride:
+/// the offsets of four rows of a block (every kernel's edge handling)
+fn clampedRows(i0: u32, last: u32, stride: u32) -> vec4<u32> {
+  return vec4<u32>(min(i0, last), min(i0 + 1u, last), min(i0 + 2u, last), min(i0 + 3u, last)) * stride;
+}
+
 fn blockOffsets(i0: u32, j0: u32, s: vec4<u32>) -> BlockOffsets {
-  let lastRow = P.M - 1u;
-  let lastCol = P.N - 1u;
-  let r = vec4<u32>(min(i0, lastRow), min(i0 + 1u, lastRow), min(i0 + 2u, lastRow), min(i0 + 3u, lastRow)) * s.x;
-  let c = vec4<u32>(min(j0, lastCol), min(j0 + 1u, lastCol), min(j0 + 2u, lastCol), min(j0 + 3u, lastCol)) * s.w;
-  return BlockOffsets(r, c);
+  return BlockOffsets(clampedRows(i0, P.M - 1u, s.x), clampedRows(j0, P.N - 1u, s.w));
 }
 
 /// C[i0.., j0..] (+)= the 4×4 block, inside the matrix only
@@ -287,10 +289,8 @@ fn kvec(@builtin(global_invocation_id) gid: vec3<u32>) {
   let j0 = gid.x * 4u;
   if (i0 >= P.M || j0 >= P.N) { return; }
   let K4 = P.K / 4u;
-  let lastRow = P.M - 1u;
-  let lastCol = P.N - 1u;
-  let r = vec4<u32>(min(i0, lastRow), min(i0 + 1u, lastRow), min(i0 + 2u, lastRow), min(i0 + 3u, lastRow)) * K4;
-  let c = vec4<u32>(min(j0, lastCol), min(j0 + 1u, lastCol), min(j0 + 2u, lastCol), min(j0 + 3u, lastCol)) * K4;
+  let r = clampedRows(i0, P.M - 1u, K4);
+  let c = clampedRows(j0, P.N - 1u, K4);
   var c0 = vec4<f32>(0.0);
   var c1 = vec4<f32>(0.0);
   var c2 = vec4<f32>(0.0);
@@ -380,8 +380,7 @@ fn bvec(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i0 >= P.M || j0 >= P.N) { return; }
   let K4 = P.K / 4u;
   let N4 = P.N / 4u;
-  let lastRow = P.M - 1u;
-  let r = vec4<u32>(min(i0, lastRow), min(i0 + 1u, lastRow), min(i0 + 2u, lastRow), min(i0 + 3u, lastRow)) * K4;
+  let r = clampedRows(i0, P.M - 1u, K4);
   var c0 = vec4<f32>(0.0);
   var c1 = vec4<f32>(0.0);
   var c2 = vec4<f32>(0.0);
@@ -443,11 +442,6 @@ fn storeBlock8C2(i0: u32, j0: u32, q00: mat4x4<f32>, q01: mat4x4<f32>, q10: mat4
 /// the quadrant a ⊗ b: column r (row r of C) = a[r]·b
 fn outerQ(a: vec4<f32>, b: vec4<f32>) -> mat4x4<f32> {
   return mat4x4<f32>(a.x * b, a.y * b, a.z * b, a.w * b);
-}
-
-/// rows ri..ri+3 of the 8-row block: clamped to the last valid row, times the row stride
-fn clampedRows(i0: u32, last: u32, stride: u32) -> vec4<u32> {
-  return vec4<u32>(min(i0, last), min(i0 + 1u, last), min(i0 + 2u, last), min(i0 + 3u, last)) * stride;
 }
 
 // ---------- kvec8: C = A·Bᵀ, A (M×K) and B (N×K) as vec4 rows along k; K % 4 = 0 ----------

@@ -73,22 +73,20 @@ export function toMarkdown(r: BenchRecord): string {
     L.push(`| ${m.shape} | ${variants.map((v) => (v in m.gflops ? f(m.gflops[v], 3) : 'n/a')).join(' | ')} | ${f(m.tfjsWebgl, 3)} | ${m.tfjsWebgl ? f(ours / m.tfjsWebgl) + '×' : '—'} |`);
   }
   L.push('', `Copy bandwidth (buffer to buffer): ${f(r.copyGBs)} GB/s.`, '');
-  if (r.ceiling) {
-    // the wide vec4 forms load one vec4 per lane for every 16 multiply-adds (kvec8: 16 loads, 256 FMAs a k step)
-    const b = boundGflops(r.ceiling, 16, 256);
-    L.push(
-      `Adapter ceilings (shaders/ceiling.wgsl): arithmetic ${f(r.ceiling.arithmeticGflops)} GFLOP/s (multiply-adds in registers); row loads ${f(r.ceiling.rowLoadsG, 3)} G vec4/s (each lane its own row), which caps a kernel with one vec4 load per 16 multiply-adds — the wide vec4 forms — at ${f(b.loads)} GFLOP/s (binding: ${b.binding}).`,
-      '',
-      '| size | matmul MFLOP per step | steps/s if every FLOP ran at the arithmetic ceiling | 5 × best TF.js | ours ÷ that ceiling |',
-      '|---|---|---|---|---|',
-    );
-    for (const s of r.sizes) {
-      const cap = (r.ceiling.arithmeticGflops * 1e9) / s.flopsPerStep;
-      const best = tfjsBest(s);
-      L.push(`| ${s.size} | ${f(s.flopsPerStep / 1e6, 1)} | ${f(cap, 1)} | ${best ? f(5 * best, 1) : '—'} | ${f(s.stepsPerSec['ours'] / cap)} |`);
-    }
-    L.push('');
+  // the wide vec4 forms load one vec4 per lane for every 16 multiply-adds (kvec8: 16 loads, 256 FMAs a k step)
+  const b = boundGflops(r.ceiling, 16, 256);
+  L.push(
+    `Adapter ceilings (shaders/ceiling.wgsl): arithmetic ${f(r.ceiling.arithmeticGflops)} GFLOP/s (multiply-adds in registers); row loads ${f(r.ceiling.rowLoadsG, 3)} G vec4/s (each lane its own row), which caps a kernel with one vec4 load per 16 multiply-adds — the wide vec4 forms — at ${f(b.loads)} GFLOP/s (binding: ${b.binding}).`,
+    '',
+    '| size | matmul MFLOP per step | steps/s if every FLOP ran at the arithmetic ceiling | 5 × best TF.js | ours ÷ that ceiling |',
+    '|---|---|---|---|---|',
+  );
+  for (const s of r.sizes) {
+    const cap = (r.ceiling.arithmeticGflops * 1e9) / s.flopsPerStep;
+    const best = tfjsBest(s);
+    L.push(`| ${s.size} | ${f(s.flopsPerStep / 1e6, 1)} | ${f(cap, 1)} | ${best ? f(5 * best, 1) : '—'} | ${f(s.stepsPerSec['ours'] / cap)} |`);
   }
+  L.push('');
   L.push('| preset | r | step ms | measurement ms | share at r | cadence the 20% budget allows | share with the budget (goal ≤ 0.20) |', '|---|---|---|---|---|---|---|');
   for (const i of r.instruments) L.push(`| ${i.preset} | ${i.every} | ${f(i.stepMs, 1)} | ${f(i.measureMs, 0)} | ${f(i.rawShare, 3)} | ${i.effectiveEvery} | ${f(i.share, 3)} |`);
   if (r.tune.length) {

@@ -21,8 +21,9 @@
  * The largest product of each form is timed first (`timingOrder`).
  * Products with the same capped stand-in share one timing (a training and an evaluation
  * forward). Shapes the budget did not reach take the choice of a timed product of the
- * same form where that variant serves them, else the adapter's default (block4 on
- * software adapters, tiled on hardware), and are timed on a later start. Choices are cached per adapter and shader source
+ * same form where that variant serves them, else the general kernel that won most timed
+ * products, else the adapter's default (block4 on software adapters, tiled on hardware),
+ * and are timed on a later start (`fillUntimed`). Choices are cached per adapter and shader source
  * (IndexedDB in the browser, a file for the CLI, memory otherwise).
  */
 import type { RunConfig } from '../config/settings';

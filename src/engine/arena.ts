@@ -46,7 +46,8 @@ export class GpuArena {
 
   constructor(
     readonly device: GPUDevice,
-    readonly pipelines: Pipelines,
+    /** the pipelines this arena's dispatches may use (getPipelines compiles only those asked for) */
+    readonly pipelines: Partial<Pipelines>,
     uniformSlots: number,
     readonly name: string,
     /** which matmul variant runs each product (src/engine/modules/matmul.ts); null: block4 everywhere */
@@ -106,13 +107,14 @@ export class GpuArena {
 
   /** A dispatch of `kernel` with its resources named as in BINDINGS[kernel]. */
   bind<K extends KernelName>(kernel: K, resources: BindingsOf<K>, x: number, y = 1): Dispatch {
+    const pipeline = this.pipelines[kernel];
+    if (!pipeline) throw new Error(`${this.name}: ${kernel} was not compiled for this arena (add it to the names given to getPipelines)`);
     const table = BINDINGS[kernel] as Record<string, number>;
     const given = resources as Record<string, Slice>;
     const entries = Object.keys(table).map((name) => {
       if (!given[name]) throw new Error(`${this.name}: ${kernel} needs binding '${name}'`);
       return { binding: table[name], resource: given[name] };
     });
-    const pipeline = this.pipelines[kernel];
     const bindGroup = this.device.createBindGroup({ label: kernel, layout: pipeline.getBindGroupLayout(0), entries });
     return { kernel, pipeline, bindGroup, x: Math.max(1, x), y: Math.max(1, y) };
   }

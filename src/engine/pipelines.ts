@@ -53,28 +53,55 @@ export const ENTRY_POINTS = {
 export type KernelName = keyof typeof ENTRY_POINTS;
 export type Pipelines = Record<KernelName, GPUComputePipeline>;
 
-const cache = new WeakMap<GPUDevice, Pipelines>();
+/** every entry point: what getPipelines compiles when not told which */
+export const ALL_KERNELS = Object.keys(ENTRY_POINTS) as KernelName[];
 
-export async function getPipelines(device: GPUDevice, sources: ShaderSources): Promise<Pipelines> {
-  const hit = cache.get(device);
-  if (hit) return hit;
-  const modules = new Map<ShaderName, GPUShaderModule>();
-  for (const [file] of Object.values(ENTRY_POINTS)) {
-    if (modules.has(file)) continue;
-    const module = device.createShaderModule({ label: `${file}.wgsl`, code: sources[file] });
-    const info = await module.getCompilationInfo();
-    const errors = info.messages.filter((m) => m.type === 'error');
-    if (errors.length > 0) throw new Error(`shaders/${file}.wgsl failed to compile: ${errors.map((e) => `line ${e.lineNum}: ${e.message}`).join('; ')}`);
-    modules.set(file, module);
-  }
-  const out: Partial<Pipelines> = {};
+/** per device: each shader file's module and each entry point's pipeline, as promises, so concurrent callers share one compile */
+const cache = new WeakMap<GPUDevice, { modules: Map<ShaderName, Promise<GPUShaderModule>>; pipelines: Map<KernelName, Promise<GPUComputePipeline>> }>();
+
+async function compileModule(device: GPUDevice, file: ShaderName, code: string): Promise<GPUShaderModule> {
+  // the scope is pushed and popped around the one synchronous call, so concurrent compiles cannot interleave their scopes
   device.pushErrorScope('validation');
-  for (const [name, [file, entryPoint]] of Object.entries(ENTRY_POINTS) as [KernelName, readonly [ShaderName, string]][]) {
-    out[name] = await device.createComputePipelineAsync({ label: name, layout: 'auto', compute: { module: modules.get(file)!, entryPoint } });
-  }
-  const err = await device.popErrorScope();
-  if (err) throw new Error(`pipeline creation failed: ${err.message}`);
-  const pipelines = out as Pipelines;
-  cache.set(device, pipelines);
-  return pipelines;
+  const module = device.createShaderModule({ label: `${file}.wgsl`, code });
+  const scope = device.popErrorScope();
+  const info = await module.getCompilationInfo();
+  const err = await scope;
+  const errors = info.messages.filter((m) => m.type === 'error');
+  if (errors.length > 0) throw new Error(`shaders/${file}.wgsl failed to compile: ${errors.map((e) => `line ${e.lineNum}: ${e.message}`).join('; ')}`);
+  if (err) throw new Error(`shaders/${file}.wgsl failed to compile: ${err.message}`);
+  return module;
+}
+
+/**
+ * The pipelines of `names` on this device, compiled on first request and cached.
+ * Only what is asked for is compiled, and all of it concurrently: on SwiftShader a
+ * pipeline costs 10 ms to 1 s of CPU, so the instruments' worker, which needs the
+ * five kernel-block entry points, no longer waits behind the 43 of the whole engine
+ * (test/pipelines.gpu.test.ts). A failed compile is not cached: the next call retries.
+ */
+export async function getPipelines<N extends KernelName = KernelName>(device: GPUDevice, sources: ShaderSources, names: readonly N[] = ALL_KERNELS as N[]): Promise<Pick<Pipelines, N>> {
+  let entry = cache.get(device);
+  if (!entry) cache.set(device, (entry = { modules: new Map(), pipelines: new Map() }));
+  const { modules, pipelines } = entry;
+  const pipelineOf = (name: KernelName): Promise<GPUComputePipeline> => {
+    const hit = pipelines.get(name);
+    if (hit) return hit;
+    const [file, entryPoint] = ENTRY_POINTS[name];
+    let module = modules.get(file);
+    if (!module) {
+      module = compileModule(device, file, sources[file]);
+      modules.set(file, module);
+      module.catch(() => modules.delete(file));
+    }
+    const made = module.then((m) =>
+      device.createComputePipelineAsync({ label: name, layout: 'auto', compute: { module: m, entryPoint } }).catch((e: unknown) => {
+        throw new Error(`pipeline ${name} (shaders/${file}.wgsl, ${entryPoint}) failed: ${e instanceof Error ? e.message : String(e)}`);
+      }),
+    );
+    pipelines.set(name, made);
+    made.catch(() => pipelines.delete(name));
+    return made;
+  };
+  const made = await Promise.all(names.map(pipelineOf));
+  return Object.fromEntries(names.map((n, i) => [n, made[i]])) as Pick<Pipelines, N>;
 }

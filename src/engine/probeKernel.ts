@@ -37,6 +37,8 @@ export const ProbeKernelSpec = {
   twins: ['src/theory/kernels.ts#kernelBlock'],
 } as const satisfies ModuleSpec;
 
+type ProbePipelines = Pick<Pipelines, (typeof ProbeKernelSpec.kernels)[number]>;
+
 const HEAD_DIAG = 1;
 const IDENTITY = 1;
 const SYM = 2;
@@ -67,7 +69,7 @@ const write = (q: GPUQueue, buf: GPUBuffer, data: ArrayBufferView) => writeAt(q,
 export class GpuKernelBlock {
   readonly views: readonly KernelView[];
   private readonly device: GPUDevice;
-  private readonly pl: Pipelines;
+  private readonly pl: ProbePipelines;
   private readonly arena: GpuArena;
   /** uniform slots whose flags take SYM when A = B */
   private readonly symSlots: number[] = [];
@@ -92,9 +94,9 @@ export class GpuKernelBlock {
   private chain: Promise<unknown> = Promise.resolve();
   private destroyed = false;
 
-  /** Pipelines from the device's cache (compiling shaders/kernel.wgsl on first use). */
+  /** Pipelines from the device's cache (compiling shaders/kernel.wgsl's five entry points on first use, nothing else). */
   static async create(ctx: GpuContext, sources: ShaderSources, layout: ModelLayout, mA: number, mB: number, views: readonly KernelView[] = ['full', 'trace']): Promise<GpuKernelBlock> {
-    const pipelines = await getPipelines(ctx.device, sources);
+    const pipelines = await getPipelines(ctx.device, sources, ProbeKernelSpec.kernels);
     return new GpuKernelBlock(ctx.device, pipelines, layout, mA, mB, views);
   }
 
@@ -104,7 +106,7 @@ export class GpuKernelBlock {
    */
   constructor(
     device: GPUDevice,
-    pipelines: Pipelines,
+    pipelines: ProbePipelines,
     readonly layout: ModelLayout,
     readonly mA: number,
     readonly mB: number,
@@ -404,6 +406,14 @@ export class GpuKernelBlocks {
     private readonly sources: ShaderSources,
     readonly layout: ModelLayout,
   ) {}
+
+  /**
+   * Compiles the kernel-block pipelines now (the instruments' worker calls this when a lane
+   * registers, so the first measurement does not pay for them); a failure surfaces there again.
+   */
+  warm(): Promise<void> {
+    return getPipelines(this.ctx.device, this.sources, ProbeKernelSpec.kernels).then(() => undefined);
+  }
 
   /** Drop-in for `(A, B, ω, view) => kernelBlock(layout, A, B, ω, view)`. */
   readonly compute: KernelBlockFn = async (A, B, omega, view) => {

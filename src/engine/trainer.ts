@@ -29,6 +29,7 @@ import { CategoryMetrics } from './modules/metrics';
 import { SoftmaxCrossEntropy, SquaredLoss, type OutputLoss } from './modules/loss';
 import { MlpNetwork } from './modules/mlp';
 import { TransformerNetwork } from './modules/transformer';
+import { trainerKernels } from './modules/index';
 import type { GradBuffers } from './modules/module';
 import type { GpuNetwork } from './modules/network';
 import { GATE_CODE, Optimizer } from './modules/optimizer';
@@ -107,7 +108,7 @@ export class GpuTrainer implements Trainer {
     // and its own limits decide (a run file or URL that passed the schema still gets a message, not a failed buffer)
     const problems = crossCheck(config, Math.min(ctx.device.limits.maxStorageBufferBindingSize, ctx.device.limits.maxBufferSize));
     if (problems.length > 0) throw new Error(`this adapter cannot run the config: ${problems.map((e) => e.message).join('; ')}`);
-    const pipelines = await getPipelines(ctx.device, sources);
+    const pipelines = await getPipelines(ctx.device, sources, trainerKernels(config.arch));
     const ds = dataset ?? makeDataset(config);
     // the one place kernel variants enter the engine: each product's variant, timed on this adapter
     const plan = await tuneMatmul(ctx, pipelines, sources, stepShapes(config, ds));

@@ -37,11 +37,10 @@ const api = {
       const ctx = layout.arch === 'mlp' ? await browserGpuContext().catch(() => null) : null;
       byLane.get(lane)?.blocks?.destroy();
       const dataset = makeDataset(config);
-      byLane.set(lane, {
-        inst: new Instruments(config, dataset, layout),
-        extras: new LaneExtras(layout, config.task, dataset),
-        blocks: ctx && layout.arch === 'mlp' ? new GpuKernelBlocks(ctx, browserShaderSources(), layout) : null,
-      });
+      const blocks = ctx && layout.arch === 'mlp' ? new GpuKernelBlocks(ctx, browserShaderSources(), layout) : null;
+      // compiled while training starts, not inside the first measurement; a failure surfaces in that measurement
+      blocks?.warm().catch(() => undefined);
+      byLane.set(lane, { inst: new Instruments(config, dataset, layout), extras: new LaneExtras(layout, config.task, dataset), blocks });
     });
   },
   measure(lane: number, input: InstrumentInput): Promise<InstrumentFrame> {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * Mutation check for the theory instruments and the wide matmul kernels (tests must fail
- * when the wiring is wrong). Each mutation is a plausible slip in src/theory — h = η instead of η·r, a
+ * Mutation check for the theory instruments, the wide matmul kernels and the first layer's
+ * p-row path (tests must fail when the wiring is wrong). Each mutation is a plausible slip in src/theory — h = η instead of η·r, a
  * dropped 1/n in g or in B, a flipped sign of g, the eNTK K in place of K̃, a threshold
  * under a square root, the discrete integrator's Σq^{2k} written Σq^k. For each one the
  * file is patched in place, the theory tests run, and the file is restored; the check
@@ -84,6 +84,23 @@ const MUTATIONS = [
     name: 'block8: SQUARE squares rows 4–7 of A by rows 0–3',
     edits: [['shaders/matmul.wgsl', 'a1 = a1 * mix(vec4<f32>(1.0), a1, sq);', 'a1 = a1 * mix(vec4<f32>(1.0), a0, sq);']],
     tests: ['test/kernels.gpu.test.ts'],
+  },
+  // the first layer through the p-row table (shaders/activation.wgsl lookup_act4, shaders/embed.wgsl
+  // token_sum, src/engine/modules/embedding.ts firstLayerBackward)
+  {
+    name: "lookup_act4: operand b read from its row's slot-a lane",
+    edits: [['shaders/activation.wgsl', 'vec4<f32>(a0.x + b0.y, a0.z + b0.w,', 'vec4<f32>(a0.x + b0.x, a0.z + b0.w,']],
+    tests: ['test/kernels.gpu.test.ts'],
+  },
+  {
+    name: 'token_sum: the two slots swapped',
+    edits: [['shaders/embed.wgsl', 'if ((ent & 1u) != 0u) { sa += v; }', 'if ((ent & 1u) != 0u) { sb += v; }']],
+    tests: ['test/kernels.gpu.test.ts'],
+  },
+  {
+    name: "first layer backward: dE = S·W' with W' read transposed",
+    edits: [['src/engine/modules/embedding.ts', 'matmul(arena, p, d, 2 * L0.out, 0, whole(S)', 'matmul(arena, p, d, 2 * L0.out, MM_TRANS_B, whole(S)']],
+    tests: ['test/engine.gpu.test.ts'],
   },
 ];
 

@@ -31,7 +31,7 @@ npx eslint . || status=1
 echo "== unit and GPU tests (vitest, WebGPU through Dawn)"
 bash scripts/with-dawn.sh npx vitest run --reporter=default --reporter=json --outputFile.json=test-results/unit.json || status=1
 
-echo "== mutation check (each plausible wiring slip in src/theory or the wide matmul kernels must fail their tests)"
+echo "== mutation check (each plausible wiring slip in src/theory, the wide matmul kernels or the first layer's p-row path must fail their tests)"
 bash scripts/with-dawn.sh node scripts/mutation-check.mjs || status=1
 
 echo "== end-to-end tests (Playwright, headless Chromium with WebGPU)"

@@ -119,3 +119,61 @@ fn act_bias_grad(@builtin(global_invocation_id) gid: vec3<u32>) {
   Gg[j] = s;
   if ((S3.flags & 1u) != 0u) { SQg[j] = s2; }
 }
+
+// lookup_act: bindings 16–21. The pair MLP's first hidden layer without its n-row product.
+// With W₀ = [W_a | W_b] (out × 2d) and x_i = [E[a_i], E[b_i]], W₀x_i = W_a·E[a_i] + W_b·E[b_i]:
+// only p distinct rows of E ever enter, so the host first forms P = E·W'ᵀ (p × 2·out; W' is
+// W₀ read as 2·out rows of length d, row 2o+s holding W_s[o, :]) and each example looks up
+//   Z[i,o] = P[a_i, 2o] + P[b_i, 2o+1] + b[o],   H = act(Z)
+// (rows × cols = n × out; tokens as pairs a_i, b_i).
+@group(0) @binding(16) var<uniform> S4: Shape;
+@group(0) @binding(17) var<storage, read> Pl: array<f32>;
+@group(0) @binding(18) var<storage, read> tokl: array<u32>;
+@group(0) @binding(19) var<storage, read> biasl: array<f32>;
+@group(0) @binding(20) var<storage, read_write> Zl: array<f32>;
+@group(0) @binding(21) var<storage, read_write> Hl: array<f32>;
+
+@compute @workgroup_size(256)
+fn lookup_act(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let idx = gid.x;
+  if (idx >= S4.rows * S4.cols) { return; }
+  let i = idx / S4.cols;
+  let o = idx % S4.cols;
+  let w2 = 2u * S4.cols;
+  let z = Pl[tokl[2u * i] * w2 + 2u * o] + Pl[tokl[2u * i + 1u] * w2 + 2u * o + 1u] + biasl[o];
+  Zl[idx] = z;
+  Hl[idx] = act_fwd(S4.act, z);
+}
+
+// lookup_act4: the same for out a multiple of 4, four outputs per invocation through vec4s
+// (SwiftShader pays per load and store, not per float): P's row a holds (a₀ b₀ a₁ b₁ …), so
+// outputs o..o+3 take the x and z lanes of two vec4s of row a and the y and w lanes of row b.
+// Bindings 22–27, the same roles as 16–21.
+@group(0) @binding(22) var<uniform> S5: Shape;
+@group(0) @binding(23) var<storage, read> Pv: array<vec4<f32>>;
+@group(0) @binding(24) var<storage, read> tokv: array<u32>;
+@group(0) @binding(25) var<storage, read> biasv: array<vec4<f32>>;
+@group(0) @binding(26) var<storage, read_write> Zv: array<vec4<f32>>;
+@group(0) @binding(27) var<storage, read_write> Hv: array<vec4<f32>>;
+
+fn act_fwd4(kind: u32, z: vec4<f32>) -> vec4<f32> {
+  return vec4<f32>(act_fwd(kind, z.x), act_fwd(kind, z.y), act_fwd(kind, z.z), act_fwd(kind, z.w));
+}
+
+@compute @workgroup_size(256)
+fn lookup_act4(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let idx = gid.x; // (example i, quad q) over rows × out/4
+  let quads = S5.cols / 4u;
+  if (idx >= S5.rows * quads) { return; }
+  let i = idx / quads;
+  let q = idx % quads;
+  let ra = tokv[2u * i] * 2u * quads + 2u * q; // row a's vec4s holding outputs 4q..4q+3
+  let rb = tokv[2u * i + 1u] * 2u * quads + 2u * q;
+  let a0 = Pv[ra];
+  let a1 = Pv[ra + 1u];
+  let b0 = Pv[rb];
+  let b1 = Pv[rb + 1u];
+  let z = vec4<f32>(a0.x + b0.y, a0.z + b0.w, a1.x + b1.y, a1.z + b1.w) + biasv[q];
+  Zv[idx] = z;
+  Hv[idx] = act_fwd4(S5.act, z);
+}

@@ -59,3 +59,33 @@ fn scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
   dE[idx] = s;
   if ((G1.flags & 1u) != 0u) { SQ[idx] = s2; }
 }
+
+// token_sum: the first hidden layer's backward without its n-row products. The layer's
+// δ (n × out, after act_bias_grad) summed by token and slot over the same CSR walk:
+//   S[r, 2o+s] = Σ over the batch's entries of row r with slot bit s of δ[entry's example, o]
+// Then, with W' the first layer's weight read as 2·out rows of d (row 2o+s = W_s[o, :]):
+//   dW' = Sᵀ·E  (2·out × d, the same memory as dW₀ = δᵀX)   and   dE = S·W'  (p × d).
+// Exact in real arithmetic (a reassociation of δᵀX and of scatter(δ·W₀)); not for the exact
+// gates, whose per-example Σg² of E needs each example's own δ_i·W₀ (scatter with SQ).
+// One invocation per (r, o), both slots. G2.d holds out (the columns of δ).
+@group(0) @binding(10) var<uniform> G2: EmbedParams;
+@group(0) @binding(11) var<storage, read> dZt: array<f32>;
+@group(0) @binding(12) var<storage, read_write> St: array<f32>;
+
+@compute @workgroup_size(256)
+fn token_sum(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let idx = gid.x;
+  if (idx >= G2.p * G2.d) { return; }
+  let r = idx / G2.d;
+  let o = idx % G2.d;
+  var sa = 0.0;
+  var sb = 0.0;
+  for (var e = rowStart[r]; e < rowStart[r + 1u]; e++) {
+    let ent = entries[e];
+    let v = dZt[(ent >> 2u) * G2.d + o];
+    if ((ent & 1u) != 0u) { sa += v; }
+    if ((ent & 2u) != 0u) { sb += v; }
+  }
+  St[r * 2u * G2.d + 2u * o] = sa;
+  St[r * 2u * G2.d + 2u * o + 1u] = sb;
+}

@@ -45,9 +45,22 @@ afterEach(() => setTuneCache(memoryCache()));
 describe('autotune', () => {
   it('lists the step products and caps the batch dimension for timing', () => {
     const shapes = stepShapes(cfg);
-    // depth 2: three linear layers, four products each (forward, evaluation forward, weight and input gradient)
-    expect(shapes.length).toBe(12);
+    // depth 2: the first layer through the p-row table (P = E·W'ᵀ, dW' = Sᵀ·E, dE = S·W') and the exact
+    // gates' per-example weight and input gradients over it; the second layer and the head four
+    // products each (forward, evaluation forward, weight and input gradient)
+    expect(shapes.length).toBe(3 + 2 + 2 * 4);
     const n = Math.round(0.6 * 121);
+    expect(shapes.map(shapeKey)).toEqual(
+      expect.arrayContaining(
+        [
+          { M: 11, N: 32, K: 12, flags: MM_TRANS_B },
+          { M: 32, N: 12, K: 11, flags: MM_TRANS_A },
+          { M: 11, N: 12, K: 32, flags: 0 },
+        ].map(shapeKey),
+      ),
+    );
+    // no product over the n examples reads the first layer's inputs in the forward
+    expect(shapes.some((s) => s.K === 24 && s.flags === MM_TRANS_B)).toBe(false);
     expect(shapes.some((s) => s.M === n && s.flags === MM_TRANS_B)).toBe(true);
     expect(shapes.some((s) => s.M === 121 && s.flags === MM_TRANS_B)).toBe(true);
     expect(shapes.some((s) => s.K === n && s.flags === MM_TRANS_A)).toBe(true);
@@ -186,11 +199,15 @@ describe('autotune', () => {
   }
 
   for (const v of Object.keys(MATMUL_VARIANTS) as MatmulVariant[])
-    it(`a trainer forced onto ${v} trains like the float64 reference (30 steps, exact-soft gate: the dual pass too)`, async () => {
-      const f = await forcedRun({ ...cfg, gate: 'exact-soft', lr: 3e-3 }, v);
-      expect(f.kernels).toBe(f.label);
-      // same bound as test/engine.gpu.test.ts for smooth optimizers: float32 dot products of ≤ 32 terms, 2e-5 relative
-      expect(f.error).toBeLessThan(2e-5);
+    it(`a trainer forced onto ${v} trains like the float64 reference (30 steps; gate off: the p-row first layer; exact-soft: the per-example path and the dual pass)`, async () => {
+      for (const gate of ['off', 'exact-soft'] as const) {
+        const f = await forcedRun({ ...cfg, gate, lr: 3e-3 }, v);
+        expect(f.kernels).toBe(f.label);
+        // same bound as test/engine.gpu.test.ts for smooth optimizers: float32 dot products of ≤ 32 terms, 2e-5 relative
+        expect(f.error, gate).toBeLessThan(2e-5);
+        // the tuner's list is exactly what the modules build (both backward paths are built: the gate can be switched mid-run)
+        expect([...f.built].sort(), gate).toEqual([...f.shapes].sort());
+      }
     });
 
   it('the transformer: the step products are exactly those its modules issue, and runs forced onto tiled or a vec4 form or block8 train like the reference', async () => {

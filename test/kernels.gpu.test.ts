@@ -338,6 +338,103 @@ describe('embed.wgsl', () => {
   });
 });
 
+describe('the first layer through the p-row table (lookup_act, token_sum)', () => {
+  // shared data: a pair MLP's first layer, W₀ (out × 2d), E (p × d), a batch with a = b examples
+  const setup = (seed: number) => {
+    const rng = new Rng(seed, 'lookup');
+    const p = 13;
+    const d = 6;
+    const out = 9;
+    const n = 57;
+    const E = rand(p * d, rng);
+    const W = rand(out * 2 * d, rng);
+    const bias = rand(out, rng);
+    const tokens = Uint32Array.from({ length: 2 * n }, () => rng.int(p));
+    for (let i = 0; i < 8; i++) tokens[2 * i + 1] = tokens[2 * i];
+    const delta = rand(n * out, rng);
+    return { rng, p, d, out, n, E, W, bias, tokens, delta, index: ref.buildEmbedIndex(tokens, n, p) };
+  };
+
+  it("the reassociation is the layer (float64): lookup = gather + matmul + bias_act, Sᵀ·E = δᵀX, S·W' = scatter(δ·W₀)", () => {
+    const { p, d, out, n, E, W, bias, tokens, delta, index } = setup(1);
+    // the per-example form
+    const X = new Float64Array(n * 2 * d);
+    ref.embedGather(E, tokens, X, n, d);
+    const Y = new Float64Array(n * out);
+    ref.matmul(X, W, Y, { M: n, N: out, K: 2 * d, flags: MM_TRANS_B });
+    const [Z, H] = [new Float64Array(n * out), new Float64Array(n * out)];
+    ref.biasAct(Y, bias, Z, H, n, out, 'gelu');
+    const dW = new Float64Array(out * 2 * d);
+    ref.matmul(delta, X, dW, { M: out, N: 2 * d, K: n, flags: MM_TRANS_A });
+    const dX = new Float64Array(n * 2 * d);
+    ref.matmul(delta, W, dX, { M: n, N: 2 * d, K: out, flags: 0 });
+    const dE = new Float64Array(p * d);
+    ref.embedScatter(dX, index, dE, null, p, d);
+    // the p-row form: W read as W' (2·out × d)
+    const P = new Float64Array(p * 2 * out);
+    ref.matmul(E, W, P, { M: p, N: 2 * out, K: d, flags: MM_TRANS_B });
+    const [Zl, Hl] = [new Float64Array(n * out), new Float64Array(n * out)];
+    ref.lookupAct(P, tokens, bias, Zl, Hl, n, out, 'gelu');
+    const S = new Float64Array(p * 2 * out);
+    ref.tokenSum(delta, index, S, p, out);
+    const dWl = new Float64Array(out * 2 * d);
+    ref.matmul(S, E, dWl, { M: 2 * out, N: d, K: p, flags: MM_TRANS_A });
+    const dEl = new Float64Array(p * d);
+    ref.matmul(S, W, dEl, { M: p, N: d, K: 2 * out, flags: 0 });
+    const close = (a: Float64Array, b: Float64Array, what: string) => a.forEach((v, i) => expect(v, `${what}[${i}]`).toBeCloseTo(b[i], 11));
+    close(Zl, Z, 'Z');
+    close(Hl, H, 'H');
+    close(dWl, dW, 'dW');
+    close(dEl, dE, 'dE');
+  });
+
+  for (const [act, code] of [
+    ['relu', 0],
+    ['gelu', 1],
+    ['quadratic', 2],
+  ] as const)
+    it(`lookup_act (out = 9) and lookup_act4 (out = 12), ${act}`, async () => {
+      const { rng, p, n, tokens } = setup(2);
+      for (const [kernel, out] of [
+        ['lookupAct', 9],
+        ['lookupAct4', 12],
+      ] as const) {
+        const P = rand(p * 2 * out, rng, 1.5);
+        const bias = rand(out, rng);
+        const [Z, H] = [new Float64Array(n * out), new Float64Array(n * out)];
+        ref.lookupAct(P, tokens, bias, Z, H, n, out, act);
+        const [u, pl, tk, bs, z, h] = Object.values(BINDINGS[kernel]);
+        const perInvocation = kernel === 'lookupAct4' ? 4 : 1;
+        const o = await runKernel(
+          kernel,
+          { [u]: u32s([n, out, code, 0]), [pl]: { data: P }, [tk]: { data: tokens }, [bs]: { data: bias }, [z]: { size: n * out }, [h]: { size: n * out } },
+          Math.ceil((n * out) / perInvocation / 256),
+        );
+        // two rounded adds of terms ≤ 1.5, 1.5, 1 (|z| ≤ 4): 1e-6 absolute; then act as bias_act's test
+        expectClose(o[z], Z, 1e-6, 1e-6, `${kernel} Z`);
+        expectClose(o[h], H, 2e-6, 1e-5, `${kernel} H`);
+      }
+    });
+
+  it('token_sum sums δ by token and slot (a = b adds to both slots)', async () => {
+    const { p, out, n, delta, index, tokens } = setup(3);
+    const S = new Float64Array(p * 2 * out);
+    ref.tokenSum(delta, index, S, p, out);
+    // the slot rule, checked directly on the twin: row r's slot-b column o sums the examples whose b is r
+    const r = tokens[1];
+    let direct = 0;
+    for (let i = 0; i < n; i++) if (tokens[2 * i + 1] === r) direct += delta[i * out + 4];
+    expect(S[r * 2 * out + 2 * 4 + 1]).toBeCloseTo(direct, 12);
+    const o = await runKernel(
+      'tokenSum',
+      { 10: u32s([n, out, p, 0]), 11: { data: delta }, 6: { data: index.rowStart }, 7: { data: index.entries }, 12: { size: p * 2 * out } },
+      Math.ceil((p * out) / 256),
+    );
+    // ≤ n terms of magnitude ≤ 1 per entry: summation bound
+    expectClose(o[12], S, (n + 1) * U * n, 0, 'S');
+  });
+});
+
 describe('loss.wgsl', () => {
   for (const p of [5, 13, 97])
     it(`softmax_ce, p=${p}`, async () => {

@@ -94,7 +94,16 @@ export function stepShapes(config: RunConfig, dataset: Dataset = makeDataset(con
   const out = new Map<string, MatmulShape>();
   const add = (s: MatmulShape) => out.set(shapeKey(s), s);
   if (layout.arch === 'mlp') {
-    for (const L of layout.layers) {
+    const [L0, ...rest] = layout.layers;
+    const { p, d } = layout;
+    // the first hidden layer through the p-row table (PairEmbedding.firstLayer / firstLayerBackward)
+    add({ M: p, N: 2 * L0.out, K: d, flags: MM_TRANS_B }); // P = E·W'ᵀ
+    add({ M: 2 * L0.out, N: d, K: p, flags: MM_TRANS_A }); // dW' = Sᵀ·E
+    add({ M: p, N: d, K: 2 * L0.out, flags: 0 }); // dE = S·W'
+    // the exact gates' per-example path over the first layer (built with every trainer: the gate can be switched on mid-run)
+    add({ M: L0.out, N: L0.in, K: b, flags: MM_TRANS_A });
+    add({ M: b, N: L0.in, K: L0.out, flags: 0 });
+    for (const L of rest) {
       add({ M: b, N: L.out, K: L.in, flags: MM_TRANS_B }); // forward
       add({ M: nAll, N: L.out, K: L.in, flags: MM_TRANS_B }); // evaluation forward
       add({ M: L.out, N: L.in, K: b, flags: MM_TRANS_A }); // weight gradient

@@ -182,8 +182,8 @@ export class GpuTrainer implements Trainer {
 
     // ---- dispatches ----
     this.forwardTrain = [...net.forward(b, this.batchTokens), loss.dispatch(b, this.batchLabels, net.logits, perEx, true, 1 / b)];
-    this.backwardPlain = net.backward(false);
-    this.backwardSq = net.backward(true);
+    this.backwardPlain = net.backward(false, this.batchTokens);
+    this.backwardSq = net.backward(true, this.batchTokens);
     this.evaluation = [...net.forward(nAll, allTokens), loss.dispatch(nAll, allLabels, net.logits, perEx, false, 1), ...this.metrics.dispatches];
     arena.flushUniforms();
     if (this.sampler.fullBatch) this.uploadBatch(); // fixed: the whole training set, every step

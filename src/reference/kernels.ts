@@ -175,6 +175,41 @@ export function embedScatter(dX: FloatArray, index: EmbedIndex, dE: FloatArray, 
 }
 
 /**
+ * shaders/activation.wgsl lookup_act: the pair MLP's first hidden layer from
+ * P = E·W'ᵀ (p × 2·out, W' = W₀ read as 2·out rows of d, row 2o+s = W_s[o, :]):
+ * Z[i,o] = P[a_i, 2o] + P[b_i, 2o+1] + b[o], H = act(Z).
+ */
+export function lookupAct(P: FloatArray, tokens: Uint32Array, bias: FloatArray, Z: FloatArray, H: FloatArray, n: number, out: number, act: Activation): void {
+  for (let i = 0; i < n; i++)
+    for (let o = 0; o < out; o++) {
+      const z = P[tokens[2 * i] * 2 * out + 2 * o] + P[tokens[2 * i + 1] * 2 * out + 2 * o + 1] + bias[o];
+      Z[i * out + o] = z;
+      H[i * out + o] = activate(act, z);
+    }
+}
+
+/**
+ * shaders/embed.wgsl token_sum: the first layer's δ (n × out) summed by token and
+ * slot, S[r, 2o+s] = Σ_{examples i with token r in slot s} δ[i, o] (an example with
+ * a = b = r adds to both slots).
+ */
+export function tokenSum(dZ: FloatArray, index: EmbedIndex, S: FloatArray, p: number, out: number): void {
+  for (let r = 0; r < p; r++)
+    for (let o = 0; o < out; o++) {
+      let sa = 0;
+      let sb = 0;
+      for (let e = index.rowStart[r]; e < index.rowStart[r + 1]; e++) {
+        const ent = index.entries[e];
+        const v = dZ[(ent >>> 2) * out + o];
+        if (ent & 1) sa += v;
+        if (ent & 2) sb += v;
+      }
+      S[r * 2 * out + 2 * o] = sa;
+      S[r * 2 * out + 2 * o + 1] = sb;
+    }
+}
+
+/**
  * shaders/loss.wgsl softmax_ce: per row i, loss_i = logsumexp(z_i) − z_{i,y_i},
  * correct_i = [argmax z_i = y_i] (first index wins ties), and the output gradient
  * g = scale·(softmax(z_i) − onehot(y_i)). perExample holds (loss_i, correct_i).

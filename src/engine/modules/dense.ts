@@ -49,20 +49,22 @@ export class Dense implements LayerModule {
     return list;
   }
 
+  /** dZ = dH ∘ act'(Z) in place in dOut, and the bias's Σ dZ, Σ dZ² in one pass (bias_grad alone for the head) */
+  delta(b: number, g: GradBuffers, Z: GPUBuffer, dOut: GPUBuffer, withSq: boolean): Dispatch {
+    const { arena, L } = this;
+    if (this.act !== null)
+      return arena.bind(
+        'actBiasGrad',
+        { S3: arena.u32Slot([b, L.out, ACT_CODE[this.act], withSq ? 1 : 0]), Zg: whole(Z), Dg: whole(dOut), Gg: tensorSlice(g.grad, L.bias), SQg: tensorSlice(g.sq, L.bias) },
+        Math.ceil(L.out / 64),
+      );
+    return arena.bind('biasGrad', { S2: arena.u32Slot([b, L.out, 0, withSq ? 1 : 0]), dZ: whole(dOut), G: tensorSlice(g.grad, L.bias), SQ: tensorSlice(g.sq, L.bias) }, Math.ceil(L.out / 64));
+  }
+
   /** dOut holds dH on entry (dZ after); writes dX into `dX` */
   backward(b: number, g: GradBuffers, X: GPUBuffer, Z: GPUBuffer, dOut: GPUBuffer, dX: GPUBuffer, withSq: boolean): Dispatch[] {
     const { arena, L } = this;
-    const list: Dispatch[] = [];
-    // dZ = dH ∘ act'(Z) in place and the bias's Σ dZ, Σ dZ² in one pass (bias_grad alone for the head)
-    if (this.act !== null)
-      list.push(
-        arena.bind(
-          'actBiasGrad',
-          { S3: arena.u32Slot([b, L.out, ACT_CODE[this.act], withSq ? 1 : 0]), Zg: whole(Z), Dg: whole(dOut), Gg: tensorSlice(g.grad, L.bias), SQg: tensorSlice(g.sq, L.bias) },
-          Math.ceil(L.out / 64),
-        ),
-      );
-    else list.push(arena.bind('biasGrad', { S2: arena.u32Slot([b, L.out, 0, withSq ? 1 : 0]), dZ: whole(dOut), G: tensorSlice(g.grad, L.bias), SQ: tensorSlice(g.sq, L.bias) }, Math.ceil(L.out / 64)));
+    const list: Dispatch[] = [this.delta(b, g, Z, dOut, withSq)];
     if (withSq) list.push(matmulDual(arena, L.out, L.in, b, MM_TRANS_A, whole(dOut), whole(X), tensorSlice(g.grad, L.weight), tensorSlice(g.sq, L.weight)));
     else list.push(matmul(arena, L.out, L.in, b, MM_TRANS_A, whole(dOut), whole(X), tensorSlice(g.grad, L.weight)));
     list.push(matmul(arena, b, L.in, L.out, 0, whole(dOut), tensorSlice(g.params, L.weight), whole(dX)));

@@ -3,16 +3,29 @@
  * and its race-free backward, one invocation per table entry walking the batch's
  * inverse index (scatter), with the per-example Σg² squared once per example even
  * when a = b.
+ *
+ * The first hidden layer sees only 2p distinct half-inputs, so it also runs here
+ * without any n-row product (`firstLayer`, `firstLayerBackward`): with W₀ = [W_a | W_b]
+ * read as W' (2·out rows of d, row 2o+s = W_s[o, :]), the forward is P = E·W'ᵀ
+ * (p × 2·out) and a lookup Z[i,o] = P[a_i, 2o] + P[b_i, 2o+1] + b[o] (lookup_act, or
+ * lookup_act4 through vec4s when out is a multiple of 4); the
+ * backward sums δ by token and slot into S (p × 2·out, token_sum), then dW' = Sᵀ·E
+ * and dE = S·W'. A step's products over the first layer shrink from n·out·2d
+ * multiply-adds each to p·out·2d. The exact gates keep the per-example path
+ * (gather, δᵀX with its Σg² twin, scatter), since E's Σ_i g_i² needs each δ_i·W₀.
  */
-import type { TensorInfo } from '../../model/layout';
-import { buildEmbedIndex, type EmbedIndex } from '../../model/rules';
+import type { Activation } from '../../config/settings';
+import type { Layer, TensorInfo } from '../../model/layout';
+import { buildEmbedIndex, MM_TRANS_A, MM_TRANS_B, type EmbedIndex } from '../../model/rules';
 import { whole, write, type Dispatch, type GpuArena } from '../arena';
+import { ACT_CODE } from './dense';
+import { matmul } from './matmul';
 import { tensorSlice, type GradBuffers, type LayerModule, type ModuleSpec } from './module';
 
 export const PairEmbeddingSpec = {
   name: 'pair embedding',
-  kernels: ['gather', 'scatter'],
-  twins: ['src/reference/kernels.ts#embedGather', 'src/reference/kernels.ts#embedScatter'],
+  kernels: ['gather', 'scatter', 'lookupAct', 'lookupAct4', 'tokenSum'],
+  twins: ['src/reference/kernels.ts#embedGather', 'src/reference/kernels.ts#embedScatter', 'src/reference/kernels.ts#lookupAct', 'src/reference/kernels.ts#tokenSum'],
 } as const satisfies ModuleSpec;
 
 export class PairEmbedding implements LayerModule {
@@ -61,6 +74,36 @@ export class PairEmbedding implements LayerModule {
       },
       Math.ceil((p * d) / 256),
     );
+  }
+
+  /** Z₀ and H₀ = act(Z₀) of the first hidden layer L0 for `rows` token pairs, through P (p × 2·out floats) */
+  firstLayer(rows: number, params: GPUBuffer, tokens: GPUBuffer, L0: Layer, act: Activation, P: GPUBuffer, Z: GPUBuffer, H: GPUBuffer): Dispatch[] {
+    const { arena, p, d } = this;
+    if (L0.in !== 2 * d) throw new Error(`${this.name}: the first layer reads ${L0.in} inputs, not 2d = ${2 * d}`);
+    return [
+      matmul(arena, p, 2 * L0.out, d, MM_TRANS_B, tensorSlice(params, this.table), tensorSlice(params, L0.weight), whole(P)),
+      L0.out % 4 === 0
+        ? arena.bind(
+            'lookupAct4',
+            { S5: arena.u32Slot([rows, L0.out, ACT_CODE[act], 0]), Pv: whole(P), tokv: whole(tokens), biasv: tensorSlice(params, L0.bias), Zv: whole(Z), Hv: whole(H) },
+            Math.ceil((rows * L0.out) / 4 / 256),
+          )
+        : arena.bind(
+            'lookupAct',
+            { S4: arena.u32Slot([rows, L0.out, ACT_CODE[act], 0]), Pl: whole(P), tokl: whole(tokens), biasl: tensorSlice(params, L0.bias), Zl: whole(Z), Hl: whole(H) },
+            Math.ceil((rows * L0.out) / 256),
+          ),
+    ];
+  }
+
+  /** dW₀ and dE from the first layer's δ over the training batch (S: p × 2·out floats); needs indexBatch first */
+  firstLayerBackward(delta: GPUBuffer, g: GradBuffers, L0: Layer, S: GPUBuffer): Dispatch[] {
+    const { arena, p, d, b } = this;
+    return [
+      arena.bind('tokenSum', { G2: arena.u32Slot([b, L0.out, p, 0]), dZt: whole(delta), rowStart: whole(this.rowStart), entries: whole(this.entries), St: whole(S) }, Math.ceil((p * L0.out) / 256)),
+      matmul(arena, 2 * L0.out, d, p, MM_TRANS_A, whole(S), tensorSlice(g.params, this.table), tensorSlice(g.grad, L0.weight)),
+      matmul(arena, p, d, 2 * L0.out, 0, whole(S), tensorSlice(g.params, L0.weight), tensorSlice(g.grad, this.table)),
+    ];
   }
 
   /** Host side, once per batch: the inverse index the backward walks. */

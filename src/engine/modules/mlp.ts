@@ -1,6 +1,10 @@
 /**
  * The MLP as a composition of modules (src/model/layout.ts):
  *   PairEmbedding → Dense(hidden 0) → … → Dense(head), then the trainer's loss.
+ * The embedding and the first hidden layer run together through the p-row table
+ * P = E·W'ᵀ (PairEmbedding.firstLayer / firstLayerBackward): no product over the n
+ * examples touches the first layer, except on the exact gates' path, which gathers
+ * X₀ and keeps the per-example form for its Σg².
  * Activations are sized for R = max(b, all p² examples), so training batches and
  * evaluations share them; the backward ping-pongs two gradient buffers.
  */
@@ -17,7 +21,11 @@ export class MlpNetwork implements GpuNetwork {
   readonly logits: GPUBuffer;
   private readonly embed: PairEmbedding;
   private readonly dense: Dense[];
+  /** the gathered inputs [E[a], E[b]] of the training batch: the exact gates' path only */
   private readonly X0: GPUBuffer;
+  /** P = E·W'ᵀ (forward) and S, δ₀ summed by token and slot (backward): p × 2·out₀ each */
+  private readonly P: GPUBuffer;
+  private readonly S: GPUBuffer;
   private readonly Z: GPUBuffer[];
   private readonly H: GPUBuffer[];
   private readonly dA: GPUBuffer;
@@ -36,7 +44,10 @@ export class MlpNetwork implements GpuNetwork {
     this.dense = layers.map((L, l) => new Dense(arena, L, l === layers.length - 1 ? null : layout.act));
     this.modules = [this.embed, ...this.dense, MatmulModule];
     const maxDim = Math.max(2 * d, ...layers.map((L) => Math.max(L.in, L.out)));
-    this.X0 = arena.f32(R * 2 * d, 'X0');
+    if (layers.length < 2) throw new Error('MlpNetwork: needs a hidden layer before the head');
+    this.X0 = arena.f32(b * 2 * d, 'X0');
+    this.P = arena.f32(p * 2 * layers[0].out, 'P = E·Wᵀ');
+    this.S = arena.f32(p * 2 * layers[0].out, 'S = δ₀ by token');
     this.Z = layers.map((L, l) => arena.f32(R * L.out, `Z${l}`));
     this.H = layers.slice(0, -1).map((L, l) => arena.f32(R * L.out, `H${l}`));
     this.dA = arena.f32(R * maxDim, 'dA');
@@ -56,22 +67,31 @@ export class MlpNetwork implements GpuNetwork {
   }
 
   forward(rows: number, tokens: GPUBuffer): Dispatch[] {
-    const list = [this.embed.forward(rows, this.g.params, tokens, this.X0)];
-    this.dense.forEach((m, l) => list.push(...m.forward(rows, this.g.params, this.input(l), this.Z[l], this.H[l] ?? null)));
+    const { layers, act } = this.layout;
+    const list = this.embed.firstLayer(rows, this.g.params, tokens, layers[0], act, this.P, this.Z[0], this.H[0]);
+    for (let l = 1; l < this.dense.length; l++) list.push(...this.dense[l].forward(rows, this.g.params, this.input(l), this.Z[l], this.H[l] ?? null));
     return list;
   }
 
-  backward(withSq: boolean): Dispatch[] {
+  backward(withSq: boolean, tokens: GPUBuffer): Dispatch[] {
     const list: Dispatch[] = [];
     let dOut = this.logits; // g = (softmax − onehot)/b after the loss kernel
     let spare = this.dA;
-    for (let l = this.dense.length - 1; l >= 0; l--) {
+    for (let l = this.dense.length - 1; l >= 1; l--) {
       list.push(...this.dense[l].backward(this.b, this.g, this.input(l), this.Z[l], dOut, spare, withSq));
       const next = spare;
       spare = dOut === this.logits ? this.dB : dOut;
       dOut = next;
     }
-    list.push(this.embed.backward(dOut, this.g, withSq));
+    // the first hidden layer; dOut holds dH₀
+    if (withSq) {
+      list.push(this.embed.forward(this.b, this.g.params, tokens, this.X0));
+      list.push(...this.dense[0].backward(this.b, this.g, this.X0, this.Z[0], dOut, spare, true));
+      list.push(this.embed.backward(spare, this.g, true));
+    } else {
+      list.push(this.dense[0].delta(this.b, this.g, this.Z[0], dOut, false));
+      list.push(...this.embed.firstLayerBackward(dOut, this.g, this.layout.layers[0], this.S));
+    }
     return list;
   }
 

@@ -94,7 +94,12 @@ const MUTATIONS = [
   },
   {
     name: 'token_sum: the two slots swapped',
-    edits: [['shaders/embed.wgsl', 'if ((ent & 1u) != 0u) { sa += v; }', 'if ((ent & 1u) != 0u) { sb += v; }']],
+    edits: [['shaders/embed.wgsl', 'if ((ent & 1u) != 0u) { sa += v; qa += v * v; }', 'if ((ent & 1u) != 0u) { sb += v; qa += v * v; }']],
+    tests: ['test/kernels.gpu.test.ts'],
+  },
+  {
+    name: "token_sum: R written without its square root (W₀'s Σg² would square Σδ²)",
+    edits: [['shaders/embed.wgsl', 'Rt[at] = sqrt(qa);', 'Rt[at] = qa;']],
     tests: ['test/kernels.gpu.test.ts'],
   },
   {

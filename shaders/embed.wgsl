@@ -1,5 +1,6 @@
-// embed.wgsl — the shared embedding table E (p × d) for both operands.
-//   gather:  X[i, s·d + j] = E[tok[2i+s], j]                  (s = 0: operand a, 1: operand b)
+// embed.wgsl — the shared embedding table E (p × d) for both operands; the input of
+// example i is x_i = [E[a_i], E[b_i]], read by the first layer through P = E·W'ᵀ
+// (activation.wgsl lookup_act), never gathered into an n-row X.
 //   scatter: dE[r, j] = Σ_i g_i(r, j),  SQ[r, j] = Σ_i g_i(r, j)²
 // where example i's gradient for row r is the sum of its slot contributions
 // g_i(r, j) = [a_i = r]·dX[i, j] + [b_i = r]·dX[i, d + j] — when a = b both slots add
@@ -12,24 +13,7 @@ struct EmbedParams {
   n: u32,     // examples
   d: u32,     // embedding size
   p: u32,     // table rows
-  flags: u32, // scatter: 1 = also write SQ
-}
-
-@group(0) @binding(0) var<uniform> G0: EmbedParams;
-@group(0) @binding(1) var<storage, read> E: array<f32>;
-@group(0) @binding(2) var<storage, read> tok: array<u32>;
-@group(0) @binding(3) var<storage, read_write> X: array<f32>;
-
-@compute @workgroup_size(256)
-fn gather(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let idx = gid.x;
-  let width = 2u * G0.d;
-  if (idx >= G0.n * width) { return; }
-  let i = idx / width;
-  let col = idx % width;
-  let s = col / G0.d;
-  let j = col % G0.d;
-  X[idx] = E[tok[2u * i + s] * G0.d + j];
+  flags: u32, // scatter: 1 = also write SQ; token_sum: 1 = also write R
 }
 
 @group(0) @binding(4) var<uniform> G1: EmbedParams;
@@ -65,12 +49,16 @@ fn scatter(@builtin(global_invocation_id) gid: vec3<u32>) {
 //   S[r, 2o+s] = Σ over the batch's entries of row r with slot bit s of δ[entry's example, o]
 // Then, with W' the first layer's weight read as 2·out rows of d (row 2o+s = W_s[o, :]):
 //   dW' = Sᵀ·E  (2·out × d, the same memory as dW₀ = δᵀX)   and   dE = S·W'  (p × d).
-// Exact in real arithmetic (a reassociation of δᵀX and of scatter(δ·W₀)); not for the exact
-// gates, whose per-example Σg² of E needs each example's own δ_i·W₀ (scatter with SQ).
+// With flags bit 1 (the exact gates) also R[r, 2o+s] = √(Σ the same δ²): W₀'s per-example
+// Σ_i g_i² = Σ_i δ_i[o]² E[tok_s(i), k]² = (R∘R)ᵀ(E∘E), the weight-gradient form with SQUARE
+// (each slot is its own block of W₀, so an a = b example adds to both and has no cross term).
+// E's own Σ g_i² squares each example's δ_i·W₀ and keeps the per-example path (scatter).
+// Exact in real arithmetic (a reassociation of δᵀX and of scatter(δ·W₀)).
 // One invocation per (r, o), both slots. G2.d holds out (the columns of δ).
 @group(0) @binding(10) var<uniform> G2: EmbedParams;
 @group(0) @binding(11) var<storage, read> dZt: array<f32>;
 @group(0) @binding(12) var<storage, read_write> St: array<f32>;
+@group(0) @binding(13) var<storage, read_write> Rt: array<f32>;
 
 @compute @workgroup_size(256)
 fn token_sum(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -80,12 +68,19 @@ fn token_sum(@builtin(global_invocation_id) gid: vec3<u32>) {
   let o = idx % G2.d;
   var sa = 0.0;
   var sb = 0.0;
+  var qa = 0.0;
+  var qb = 0.0;
   for (var e = rowStart[r]; e < rowStart[r + 1u]; e++) {
     let ent = entries[e];
     let v = dZt[(ent >> 2u) * G2.d + o];
-    if ((ent & 1u) != 0u) { sa += v; }
-    if ((ent & 2u) != 0u) { sb += v; }
+    if ((ent & 1u) != 0u) { sa += v; qa += v * v; }
+    if ((ent & 2u) != 0u) { sb += v; qb += v * v; }
   }
-  St[r * 2u * G2.d + 2u * o] = sa;
-  St[r * 2u * G2.d + 2u * o + 1u] = sb;
+  let at = r * 2u * G2.d + 2u * o;
+  St[at] = sa;
+  St[at + 1u] = sb;
+  if ((G2.flags & 1u) != 0u) {
+    Rt[at] = sqrt(qa);
+    Rt[at + 1u] = sqrt(qb);
+  }
 }

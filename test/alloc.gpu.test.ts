@@ -63,9 +63,9 @@ describe('no allocation in the step', () => {
     // depth 1 (two linear layers): forward P = E·W'ᵀ, lookup_act, the head's matmul and bias, loss = 5;
     // backward: the head's bias grad, weight grad, input grad; the hidden layer's act_bias_grad,
     // token_sum, dW' = Sᵀ·E, dE = S·W' = 7; optimizer 3 (direction+apply fused, the two mask-sum passes).
-    // The exact gates' backward replaces the last three by gather, the dual weight grad, the input grad
-    // and scatter: 8. Evaluation: the forward and the two metrics passes = 7.
-    expect(d).toEqual({ step: 15, stepExact: 16, evaluation: 7 });
+    // The exact gates' backward replaces dE = S·W' by W₀'s Σg² = (R∘R)ᵀ(E∘E), dX₀ = δ₀W₀ and scatter
+    // (dE and its Σg²): 9. Evaluation: the forward and the two metrics passes = 7.
+    expect(d).toEqual({ step: 15, stepExact: 17, evaluation: 7 });
     // Cautious needs its per-tensor rescale before the update: direction, sums, apply = 4
     const c = await GpuTrainer.create({ ...cfg, opt: 'cautious' }, ctx, nodeShaderSources());
     expect(c.dispatches.step).toBe(16);

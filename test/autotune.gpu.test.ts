@@ -45,8 +45,8 @@ afterEach(() => setTuneCache(memoryCache()));
 describe('autotune', () => {
   it('lists the step products and caps the batch dimension for timing', () => {
     const shapes = stepShapes(cfg);
-    // depth 2: the first layer through the p-row table (P = E·W'ᵀ, dW' = Sᵀ·E, dE = S·W') and the exact
-    // gates' per-example weight and input gradients over it; the second layer and the head four
+    // depth 2: the first layer through the p-row table (P = E·W'ᵀ, dW' = Sᵀ·E, dE = S·W'), and for the
+    // exact gates its Σg² (R∘R)ᵀ(E∘E) and the input gradient δ₀W₀ over the batch; the second layer and the head four
     // products each (forward, evaluation forward, weight and input gradient)
     expect(shapes.length).toBe(3 + 2 + 2 * 4);
     const n = Math.round(0.6 * 121);

@@ -294,19 +294,6 @@ describe('activation.wgsl', () => {
 });
 
 describe('embed.wgsl', () => {
-  it('gather is an exact copy', async () => {
-    const rng = new Rng(5, 'g');
-    const p = 13;
-    const d = 7;
-    const n = 41;
-    const E = rand(p * d, rng);
-    const tokens = Uint32Array.from({ length: 2 * n }, () => rng.int(p));
-    const X = new Float64Array(n * 2 * d);
-    ref.embedGather(E, tokens, X, n, d);
-    const o = await runKernel('gather', { 0: u32s([n, d, p, 0]), 1: { data: E }, 2: { data: tokens }, 3: { size: n * 2 * d } }, Math.ceil((n * 2 * d) / 256));
-    expectClose(o[3], X, 0, 0, 'X');
-  });
-
   it('scatter sums per-example row gradients, squaring each example once (a = b included)', async () => {
     const rng = new Rng(6, 's');
     const p = 11;
@@ -355,7 +342,7 @@ describe('the first layer through the p-row table (lookup_act, token_sum)', () =
     return { rng, p, d, out, n, E, W, bias, tokens, delta, index: ref.buildEmbedIndex(tokens, n, p) };
   };
 
-  it("the reassociation is the layer (float64): lookup = gather + matmul + bias_act, Sᵀ·E = δᵀX, S·W' = scatter(δ·W₀)", () => {
+  it("the reassociation is the layer (float64): lookup = gather + matmul + bias_act, Sᵀ·E = δᵀX, S·W' = scatter(δ·W₀), (R∘R)ᵀ(E∘E) = (δ∘δ)ᵀ(X∘X)", () => {
     const { p, d, out, n, E, W, bias, tokens, delta, index } = setup(1);
     // the per-example form
     const X = new Float64Array(n * 2 * d);
@@ -381,11 +368,19 @@ describe('the first layer through the p-row table (lookup_act, token_sum)', () =
     ref.matmul(S, E, dWl, { M: 2 * out, N: d, K: p, flags: MM_TRANS_A });
     const dEl = new Float64Array(p * d);
     ref.matmul(S, W, dEl, { M: p, N: d, K: 2 * out, flags: 0 });
+    // the exact gates' Σ_i g_i(W₀)² = (δ∘δ)ᵀ(X∘X), from R = √(δ² summed by token and slot): (R∘R)ᵀ(E∘E)
+    const sq = new Float64Array(out * 2 * d);
+    ref.matmul(delta, X, sq, { M: out, N: 2 * d, K: n, flags: MM_TRANS_A | MM_SQUARE });
+    const R = new Float64Array(p * 2 * out);
+    ref.tokenSum(delta, index, new Float64Array(p * 2 * out), p, out, R);
+    const sql = new Float64Array(out * 2 * d);
+    ref.matmul(R, E, sql, { M: 2 * out, N: d, K: p, flags: MM_TRANS_A | MM_SQUARE });
     const close = (a: Float64Array, b: Float64Array, what: string) => a.forEach((v, i) => expect(v, `${what}[${i}]`).toBeCloseTo(b[i], 11));
     close(Zl, Z, 'Z');
     close(Hl, H, 'H');
     close(dWl, dW, 'dW');
     close(dEl, dE, 'dE');
+    close(sql, sq, 'Σg²(W₀)');
   });
 
   for (const [act, code] of [
@@ -416,22 +411,34 @@ describe('the first layer through the p-row table (lookup_act, token_sum)', () =
       }
     });
 
-  it('token_sum sums δ by token and slot (a = b adds to both slots)', async () => {
+  it('token_sum sums δ by token and slot (a = b adds to both slots), and with flag 1 also R = √(Σδ²)', async () => {
     const { p, out, n, delta, index, tokens } = setup(3);
     const S = new Float64Array(p * 2 * out);
-    ref.tokenSum(delta, index, S, p, out);
+    const R = new Float64Array(p * 2 * out);
+    ref.tokenSum(delta, index, S, p, out, R);
     // the slot rule, checked directly on the twin: row r's slot-b column o sums the examples whose b is r
     const r = tokens[1];
     let direct = 0;
-    for (let i = 0; i < n; i++) if (tokens[2 * i + 1] === r) direct += delta[i * out + 4];
+    let direct2 = 0;
+    for (let i = 0; i < n; i++)
+      if (tokens[2 * i + 1] === r) {
+        direct += delta[i * out + 4];
+        direct2 += delta[i * out + 4] ** 2;
+      }
     expect(S[r * 2 * out + 2 * 4 + 1]).toBeCloseTo(direct, 12);
-    const o = await runKernel(
-      'tokenSum',
-      { 10: u32s([n, out, p, 0]), 11: { data: delta }, 6: { data: index.rowStart }, 7: { data: index.entries }, 12: { size: p * 2 * out } },
-      Math.ceil((p * out) / 256),
-    );
-    // ≤ n terms of magnitude ≤ 1 per entry: summation bound
-    expectClose(o[12], S, (n + 1) * U * n, 0, 'S');
+    expect(R[r * 2 * out + 2 * 4 + 1]).toBeCloseTo(Math.sqrt(direct2), 12);
+    for (const flags of [0, 1]) {
+      const o = await runKernel(
+        'tokenSum',
+        { 10: u32s([n, out, p, flags]), 11: { data: delta }, 6: { data: index.rowStart }, 7: { data: index.entries }, 12: { size: p * 2 * out }, 13: { size: p * 2 * out } },
+        Math.ceil((p * out) / 256),
+      );
+      // ≤ n terms of magnitude ≤ 1 per entry: summation bound
+      expectClose(o[12], S, (n + 1) * U * n, 0, 'S');
+      // Σδ² ≤ n, then a square root (a few ulps): relative 4U on R plus the sum's bound carried through √
+      if (flags === 1) expectClose(o[13], R, (n + 1) * U * n, 8 * U, 'R');
+      else expect(o[13].every((v) => v === 0)).toBe(true);
+    }
   });
 });
 

@@ -16,23 +16,23 @@ describe('getPipelines', () => {
     const src = nodeShaderSources();
     const a = await getPipelines(device, src, ProbeKernelSpec.kernels);
     expect(Object.keys(a).sort()).toEqual([...ProbeKernelSpec.kernels].sort());
-    const [b, c] = await Promise.all([getPipelines(device, src, ['kernelWeight', 'gather']), getPipelines(device, src, ['gather'])]);
+    const [b, c] = await Promise.all([getPipelines(device, src, ['kernelWeight', 'lookupAct']), getPipelines(device, src, ['lookupAct'])]);
     expect(b.kernelWeight).toBe(a.kernelWeight);
-    expect(c.gather).toBe(b.gather);
-    expect(Object.keys(b).sort()).toEqual(['gather', 'kernelWeight']);
+    expect(c.lookupAct).toBe(b.lookupAct);
+    expect(Object.keys(b).sort()).toEqual(['kernelWeight', 'lookupAct']);
   });
 
   it('a shader that fails to compile is named, and not cached: the next call with good sources succeeds', async () => {
     const { device } = await nodeGpuContext();
     const src = nodeShaderSources();
-    await expect(getPipelines(device, { ...src, embed: src.embed.replace('fn gather', 'fn gather oops') }, ['scatter'])).rejects.toThrow(/shaders\/embed\.wgsl failed to compile/);
+    await expect(getPipelines(device, { ...src, embed: src.embed.replace('fn scatter', 'fn scatter oops') }, ['scatter'])).rejects.toThrow(/shaders\/embed\.wgsl failed to compile/);
     const ok = await getPipelines(device, src, ['scatter']);
     expect(ok.scatter).toBeDefined();
   });
 
   it('an arena binding a kernel it was not given throws with the kernel name', async () => {
     const { device } = await nodeGpuContext();
-    const pl = await getPipelines(device, nodeShaderSources(), ['gather']);
+    const pl = await getPipelines(device, nodeShaderSources(), ['lookupAct']);
     const arena = new GpuArena(device, pl, 1, 'test arena');
     const buf = arena.f32(16, 'x');
     expect(() => arena.bind('scatter', { U: whole(buf) } as never, 1)).toThrow(/test arena: scatter was not compiled/);

@@ -29,7 +29,7 @@
 import type { RunConfig } from '../config/settings';
 import { netLayout } from '../model/arch';
 import { batchSize } from '../model/run';
-import { MM_ACCUMULATE, MM_TRANS_A, MM_TRANS_B } from '../model/rules';
+import { MM_ACCUMULATE, MM_SQUARE, MM_TRANS_A, MM_TRANS_B } from '../model/rules';
 import { SEQ } from '../model/transformerLayout';
 import { makeDataset, type Dataset } from '../tasks/modular';
 import type { GpuContext } from './device';
@@ -100,8 +100,8 @@ export function stepShapes(config: RunConfig, dataset: Dataset = makeDataset(con
     add({ M: p, N: 2 * L0.out, K: d, flags: MM_TRANS_B }); // P = E·W'ᵀ
     add({ M: 2 * L0.out, N: d, K: p, flags: MM_TRANS_A }); // dW' = Sᵀ·E
     add({ M: p, N: d, K: 2 * L0.out, flags: 0 }); // dE = S·W'
-    // the exact gates' per-example path over the first layer (built with every trainer: the gate can be switched on mid-run)
-    add({ M: L0.out, N: L0.in, K: b, flags: MM_TRANS_A });
+    // the exact gates' (built with every trainer: the gate can be switched on mid-run): W₀'s Σg² = (R∘R)ᵀ(E∘E), and dX₀ = δ₀W₀ for E's
+    add({ M: 2 * L0.out, N: d, K: p, flags: MM_TRANS_A | MM_SQUARE });
     add({ M: b, N: L0.in, K: L0.out, flags: 0 });
     for (const L of rest) {
       add({ M: b, N: L.out, K: L.in, flags: MM_TRANS_B }); // forward

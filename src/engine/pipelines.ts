@@ -16,7 +16,6 @@ export const ENTRY_POINTS = {
   actBiasGrad: ['activation', 'act_bias_grad'],
   lookupAct: ['activation', 'lookup_act'],
   lookupAct4: ['activation', 'lookup_act4'],
-  gather: ['embed', 'gather'],
   scatter: ['embed', 'scatter'],
   tokenSum: ['embed', 'token_sum'],
   softmaxCE: ['loss', 'softmax_ce'],

@@ -1,6 +1,6 @@
 /**
  * The training engine on WebGPU. One step is one command buffer with one compute
- * pass: embedding gather → MLP forward → the task's loss and output gradient
+ * pass: the network's forward → the task's loss and output gradient
  * (softmax-CE, or the squared loss of the regress task) →
  * backward (mean gradient, plus the squared-operand Σg² passes when an exact gate
  * needs them) → gate mask and optimizer direction → per-tensor mask sums → update.
@@ -182,8 +182,8 @@ export class GpuTrainer implements Trainer {
 
     // ---- dispatches ----
     this.forwardTrain = [...net.forward(b, this.batchTokens), loss.dispatch(b, this.batchLabels, net.logits, perEx, true, 1 / b)];
-    this.backwardPlain = net.backward(false, this.batchTokens);
-    this.backwardSq = net.backward(true, this.batchTokens);
+    this.backwardPlain = net.backward(false);
+    this.backwardSq = net.backward(true);
     this.evaluation = [...net.forward(nAll, allTokens), loss.dispatch(nAll, allLabels, net.logits, perEx, false, 1), ...this.metrics.dispatches];
     arena.flushUniforms();
     if (this.sampler.fullBatch) this.uploadBatch(); // fixed: the whole training set, every step

@@ -191,21 +191,28 @@ export function lookupAct(P: FloatArray, tokens: Uint32Array, bias: FloatArray, 
 /**
  * shaders/embed.wgsl token_sum: the first layer's δ (n × out) summed by token and
  * slot, S[r, 2o+s] = Σ_{examples i with token r in slot s} δ[i, o] (an example with
- * a = b = r adds to both slots).
+ * a = b = r adds to both slots), and with `R` also R[r, 2o+s] = √(Σ the same δ²).
  */
-export function tokenSum(dZ: FloatArray, index: EmbedIndex, S: FloatArray, p: number, out: number): void {
+export function tokenSum(dZ: FloatArray, index: EmbedIndex, S: FloatArray, p: number, out: number, R: FloatArray | null = null): void {
   for (let r = 0; r < p; r++)
     for (let o = 0; o < out; o++) {
-      let sa = 0;
-      let sb = 0;
+      const [s, q] = [
+        [0, 0],
+        [0, 0],
+      ];
       for (let e = index.rowStart[r]; e < index.rowStart[r + 1]; e++) {
         const ent = index.entries[e];
         const v = dZ[(ent >>> 2) * out + o];
-        if (ent & 1) sa += v;
-        if (ent & 2) sb += v;
+        for (const slot of [0, 1])
+          if (ent & (1 << slot)) {
+            s[slot] += v;
+            q[slot] += v * v;
+          }
       }
-      S[r * 2 * out + 2 * o] = sa;
-      S[r * 2 * out + 2 * o + 1] = sb;
+      for (const slot of [0, 1]) {
+        S[r * 2 * out + 2 * o + slot] = s[slot];
+        if (R) R[r * 2 * out + 2 * o + slot] = Math.sqrt(q[slot]);
+      }
     }
 }
 

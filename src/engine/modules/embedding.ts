@@ -1,22 +1,19 @@
 /**
- * The MLP's token embedding: x = concat(E[a], E[b]) (shaders/embed.wgsl gather),
- * and its race-free backward, one invocation per table entry walking the batch's
- * inverse index (scatter), with the per-example Σg² squared once per example even
- * when a = b.
- *
- * The first hidden layer sees only 2p distinct half-inputs, so it also runs here
+ * The MLP's token embedding x = concat(E[a], E[b]), never gathered: the first hidden
+ * layer sees only 2p distinct half-inputs, so it runs here
  * without any n-row product (`firstLayer`, `firstLayerBackward`): with W₀ = [W_a | W_b]
  * read as W' (2·out rows of d, row 2o+s = W_s[o, :]), the forward is P = E·W'ᵀ
  * (p × 2·out) and a lookup Z[i,o] = P[a_i, 2o] + P[b_i, 2o+1] + b[o] (lookup_act, or
  * lookup_act4 through vec4s when out is a multiple of 4); the
  * backward sums δ by token and slot into S (p × 2·out, token_sum), then dW' = Sᵀ·E
  * and dE = S·W'. A step's products over the first layer shrink from n·out·2d
- * multiply-adds each to p·out·2d. The exact gates keep the per-example path
- * (gather, δᵀX with its Σg² twin, scatter), since E's Σ_i g_i² needs each δ_i·W₀.
+ * multiply-adds each to p·out·2d. The exact gates take W₀'s Σg² from the same sums
+ * ((R∘R)ᵀ(E∘E), R = √ of δ² summed by token and slot), but E's Σ_i g_i² squares each
+ * example's own δ_i·W₀: for it they keep one n-row product, dX₀ = δW₀, and scatter.
  */
 import type { Activation } from '../../config/settings';
 import type { Layer, TensorInfo } from '../../model/layout';
-import { buildEmbedIndex, MM_TRANS_A, MM_TRANS_B, type EmbedIndex } from '../../model/rules';
+import { buildEmbedIndex, MM_SQUARE, MM_TRANS_A, MM_TRANS_B, type EmbedIndex } from '../../model/rules';
 import { whole, write, type Dispatch, type GpuArena } from '../arena';
 import { ACT_CODE } from './dense';
 import { matmul } from './matmul';
@@ -24,8 +21,8 @@ import { tensorSlice, type GradBuffers, type LayerModule, type ModuleSpec } from
 
 export const PairEmbeddingSpec = {
   name: 'pair embedding',
-  kernels: ['gather', 'scatter', 'lookupAct', 'lookupAct4', 'tokenSum'],
-  twins: ['src/reference/kernels.ts#embedGather', 'src/reference/kernels.ts#embedScatter', 'src/reference/kernels.ts#lookupAct', 'src/reference/kernels.ts#tokenSum'],
+  kernels: ['scatter', 'lookupAct', 'lookupAct4', 'tokenSum'],
+  twins: ['src/reference/kernels.ts#embedScatter', 'src/reference/kernels.ts#lookupAct', 'src/reference/kernels.ts#tokenSum'],
 } as const satisfies ModuleSpec;
 
 export class PairEmbedding implements LayerModule {
@@ -53,13 +50,11 @@ export class PairEmbedding implements LayerModule {
     this.scratch = new Uint32Array(p);
   }
 
-  /** X[rows × 2d] from token pairs */
-  forward(rows: number, params: GPUBuffer, tokens: GPUBuffer, X: GPUBuffer): Dispatch {
-    const { arena, p, d } = this;
-    return arena.bind('gather', { G0: arena.u32Slot([rows, d, p, 0]), E: tensorSlice(params, this.table), tok: whole(tokens), X: whole(X) }, Math.ceil((rows * 2 * d) / 256));
-  }
-
-  /** dE (and Σg² with `withSq`) from dX of the training batch; needs indexBatch for that batch first */
+  /**
+   * dE and its per-example Σg² from dX₀ = δ₀W₀ of the training batch (the exact gates' path), one
+   * invocation per table entry walking the batch's inverse index, each example squared once even
+   * when a = b; needs indexBatch for that batch first
+   */
   backward(dX: GPUBuffer, g: GradBuffers, withSq: boolean): Dispatch {
     const { arena, p, d, b } = this;
     return arena.bind(
@@ -96,13 +91,24 @@ export class PairEmbedding implements LayerModule {
     ];
   }
 
-  /** dW₀ and dE from the first layer's δ over the training batch (S: p × 2·out floats); needs indexBatch first */
-  firstLayerBackward(delta: GPUBuffer, g: GradBuffers, L0: Layer, S: GPUBuffer): Dispatch[] {
+  /**
+   * From the first layer's δ over the training batch (S, R: p × 2·out floats; needs indexBatch
+   * first): dW₀ = Sᵀ·E, and dE = S·W' — or, with `R` (the exact gates), W₀'s Σg² = (R∘R)ᵀ(E∘E)
+   * instead of dE, which the caller then takes from the per-example scatter with E's own Σg².
+   */
+  firstLayerBackward(delta: GPUBuffer, g: GradBuffers, L0: Layer, S: GPUBuffer, R: GPUBuffer, withSq: boolean): Dispatch[] {
     const { arena, p, d, b } = this;
+    const E = tensorSlice(g.params, this.table);
     return [
-      arena.bind('tokenSum', { G2: arena.u32Slot([b, L0.out, p, 0]), dZt: whole(delta), rowStart: whole(this.rowStart), entries: whole(this.entries), St: whole(S) }, Math.ceil((p * L0.out) / 256)),
-      matmul(arena, 2 * L0.out, d, p, MM_TRANS_A, whole(S), tensorSlice(g.params, this.table), tensorSlice(g.grad, L0.weight)),
-      matmul(arena, p, d, 2 * L0.out, 0, whole(S), tensorSlice(g.params, L0.weight), tensorSlice(g.grad, this.table)),
+      arena.bind(
+        'tokenSum',
+        { G2: arena.u32Slot([b, L0.out, p, withSq ? 1 : 0]), dZt: whole(delta), rowStart: whole(this.rowStart), entries: whole(this.entries), St: whole(S), Rt: whole(R) },
+        Math.ceil((p * L0.out) / 256),
+      ),
+      matmul(arena, 2 * L0.out, d, p, MM_TRANS_A, whole(S), E, tensorSlice(g.grad, L0.weight)),
+      withSq
+        ? matmul(arena, 2 * L0.out, d, p, MM_TRANS_A | MM_SQUARE, whole(R), E, tensorSlice(g.sq, L0.weight))
+        : matmul(arena, p, d, 2 * L0.out, 0, whole(S), tensorSlice(g.params, L0.weight), tensorSlice(g.grad, this.table)),
     ];
   }
 

@@ -3,29 +3,29 @@
  *   PairEmbedding → Dense(hidden 0) → … → Dense(head), then the trainer's loss.
  * The embedding and the first hidden layer run together through the p-row table
  * P = E·W'ᵀ (PairEmbedding.firstLayer / firstLayerBackward): no product over the n
- * examples touches the first layer, except on the exact gates' path, which gathers
- * X₀ and keeps the per-example form for its Σg².
+ * examples touches the first layer, except dX₀ = δ₀W₀ on the exact gates' path, for
+ * E's per-example Σg².
  * Activations are sized for R = max(b, all p² examples), so training batches and
  * evaluations share them; the backward ping-pongs two gradient buffers.
  */
 import type { ModelLayout } from '../../model/layout';
-import type { Dispatch, GpuArena } from '../arena';
+import { whole, type Dispatch, type GpuArena } from '../arena';
 import { Dense } from './dense';
 import { PairEmbedding } from './embedding';
-import { MatmulModule } from './matmul';
-import type { GradBuffers, LayerModule } from './module';
+import { matmul, MatmulModule } from './matmul';
+import { tensorSlice, type GradBuffers, type LayerModule } from './module';
 import type { GpuNetwork } from './network';
 
 export class MlpNetwork implements GpuNetwork {
   readonly modules: readonly LayerModule[];
   readonly logits: GPUBuffer;
+  private readonly arena: GpuArena;
   private readonly embed: PairEmbedding;
   private readonly dense: Dense[];
-  /** the gathered inputs [E[a], E[b]] of the training batch: the exact gates' path only */
-  private readonly X0: GPUBuffer;
-  /** P = E·W'ᵀ (forward) and S, δ₀ summed by token and slot (backward): p × 2·out₀ each */
+  /** P = E·W'ᵀ (forward); S, δ₀ summed by token and slot, and R, √ of δ₀² summed so (backward): p × 2·out₀ each */
   private readonly P: GPUBuffer;
   private readonly S: GPUBuffer;
+  private readonly R: GPUBuffer;
   private readonly Z: GPUBuffer[];
   private readonly H: GPUBuffer[];
   private readonly dA: GPUBuffer;
@@ -39,15 +39,16 @@ export class MlpNetwork implements GpuNetwork {
     private readonly b: number,
     R: number,
   ) {
+    this.arena = arena;
     const { p, d, layers } = layout;
     this.embed = new PairEmbedding(arena, layout.embed, p, d, b);
     this.dense = layers.map((L, l) => new Dense(arena, L, l === layers.length - 1 ? null : layout.act));
     this.modules = [this.embed, ...this.dense, MatmulModule];
     const maxDim = Math.max(2 * d, ...layers.map((L) => Math.max(L.in, L.out)));
     if (layers.length < 2) throw new Error('MlpNetwork: needs a hidden layer before the head');
-    this.X0 = arena.f32(b * 2 * d, 'X0');
     this.P = arena.f32(p * 2 * layers[0].out, 'P = E·Wᵀ');
     this.S = arena.f32(p * 2 * layers[0].out, 'S = δ₀ by token');
+    this.R = arena.f32(p * 2 * layers[0].out, 'R = √(δ₀² by token)');
     this.Z = layers.map((L, l) => arena.f32(R * L.out, `Z${l}`));
     this.H = layers.slice(0, -1).map((L, l) => arena.f32(R * L.out, `H${l}`));
     this.dA = arena.f32(R * maxDim, 'dA');
@@ -62,8 +63,9 @@ export class MlpNetwork implements GpuNetwork {
     return out;
   }
 
+  /** the input of layer l ≥ 1 (layer 0 reads the tokens through P) */
   private input(l: number): GPUBuffer {
-    return l === 0 ? this.X0 : this.H[l - 1];
+    return this.H[l - 1];
   }
 
   forward(rows: number, tokens: GPUBuffer): Dispatch[] {
@@ -73,7 +75,7 @@ export class MlpNetwork implements GpuNetwork {
     return list;
   }
 
-  backward(withSq: boolean, tokens: GPUBuffer): Dispatch[] {
+  backward(withSq: boolean): Dispatch[] {
     const list: Dispatch[] = [];
     let dOut = this.logits; // g = (softmax − onehot)/b after the loss kernel
     let spare = this.dA;
@@ -83,14 +85,14 @@ export class MlpNetwork implements GpuNetwork {
       spare = dOut === this.logits ? this.dB : dOut;
       dOut = next;
     }
-    // the first hidden layer; dOut holds dH₀
+    // the first hidden layer; dOut holds dH₀ (δ₀ after `delta`)
+    list.push(this.dense[0].delta(this.b, this.g, this.Z[0], dOut, withSq));
+    list.push(...this.embed.firstLayerBackward(dOut, this.g, this.layout.layers[0], this.S, this.R, withSq));
     if (withSq) {
-      list.push(this.embed.forward(this.b, this.g.params, tokens, this.X0));
-      list.push(...this.dense[0].backward(this.b, this.g, this.X0, this.Z[0], dOut, spare, true));
+      // E's per-example Σg² needs each example's dX₀ = δ₀W₀: the one n-row product of the exact gates' path
+      const L0 = this.layout.layers[0];
+      list.push(matmul(this.arena, this.b, L0.in, L0.out, 0, whole(dOut), tensorSlice(this.g.params, L0.weight), whole(spare)));
       list.push(this.embed.backward(spare, this.g, true));
-    } else {
-      list.push(this.dense[0].delta(this.b, this.g, this.Z[0], dOut, false));
-      list.push(...this.embed.firstLayerBackward(dOut, this.g, this.layout.layers[0], this.S));
     }
     return list;
   }

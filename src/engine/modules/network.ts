@@ -17,8 +17,8 @@ export interface GpuNetwork {
   encodeTokens(pairs: Uint32Array, n: number, out: Uint32Array): Uint32Array;
   /** forward over `rows` examples whose tokens are in `tokens` */
   forward(rows: number, tokens: GPUBuffer): Dispatch[];
-  /** backward over the b training rows (whose tokens are in `tokens`); `withSq` adds the per-example Σ(g_i/b)² pass */
-  backward(withSq: boolean, tokens: GPUBuffer): Dispatch[];
+  /** backward over the b training rows; `withSq` adds the per-example Σ(g_i/b)² pass */
+  backward(withSq: boolean): Dispatch[];
   /** host-side preparation of a new training batch (its encoded tokens) */
   prepareBatch(tokens: Uint32Array): void;
 }

@@ -98,6 +98,11 @@ const MUTATIONS = [
     tests: ['test/kernels.gpu.test.ts'],
   },
   {
+    name: "token_sum4: slot a summed with slot b's mask",
+    edits: [['shaders/embed.wgsl', '    sa += ma * v;', '    sa += mb * v;']],
+    tests: ['test/kernels.gpu.test.ts'],
+  },
+  {
     name: "token_sum: R written without its square root (W₀'s Σg² would square Σδ²)",
     edits: [['shaders/embed.wgsl', 'Rt[at] = sqrt(qa);', 'Rt[at] = qa;']],
     tests: ['test/kernels.gpu.test.ts'],

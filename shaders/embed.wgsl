@@ -84,3 +84,45 @@ fn token_sum(@builtin(global_invocation_id) gid: vec3<u32>) {
     Rt[at + 1u] = sqrt(qb);
   }
 }
+
+// token_sum4: the same for out a multiple of 4, four columns o..o+3 per invocation through
+// vec4 loads of δ (SwiftShader pays per load); S and R keep token_sum's interleaved layout
+// (row r: slot a and b of column o side by side), stored as two vec4s.
+// Bindings 14–17 (rowStart and entries shared with scatter and token_sum).
+@group(0) @binding(14) var<uniform> G3: EmbedParams;
+@group(0) @binding(15) var<storage, read> dZq: array<vec4<f32>>;
+@group(0) @binding(16) var<storage, read_write> Sq: array<vec4<f32>>;
+@group(0) @binding(17) var<storage, read_write> Rq: array<vec4<f32>>;
+
+@compute @workgroup_size(256)
+fn token_sum4(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let quads = G3.d / 4u;
+  let idx = gid.x; // (row r, quad q)
+  if (idx >= G3.p * quads) { return; }
+  let r = idx / quads;
+  let q = idx % quads;
+  var sa = vec4<f32>(0.0);
+  var sb = vec4<f32>(0.0);
+  var qa = vec4<f32>(0.0);
+  var qb = vec4<f32>(0.0);
+  for (var e = rowStart[r]; e < rowStart[r + 1u]; e++) {
+    let ent = entries[e];
+    let v = dZq[(ent >> 2u) * quads + q];
+    let ma = f32(ent & 1u);
+    let mb = f32((ent >> 1u) & 1u);
+    sa += ma * v;
+    sb += mb * v;
+    qa += ma * v * v;
+    qb += mb * v * v;
+  }
+  // columns 4q..4q+3 of row r, slots interleaved: (a₀ b₀ a₁ b₁) (a₂ b₂ a₃ b₃)
+  let at = r * 2u * quads + 2u * q;
+  Sq[at] = vec4<f32>(sa.x, sb.x, sa.y, sb.y);
+  Sq[at + 1u] = vec4<f32>(sa.z, sb.z, sa.w, sb.w);
+  if ((G3.flags & 1u) != 0u) {
+    let ra = sqrt(qa);
+    let rb = sqrt(qb);
+    Rq[at] = vec4<f32>(ra.x, rb.x, ra.y, rb.y);
+    Rq[at + 1u] = vec4<f32>(ra.z, rb.z, ra.w, rb.w);
+  }
+}

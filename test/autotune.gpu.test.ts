@@ -33,7 +33,8 @@ import {
 import { GENERAL_VARIANTS, variantApplies } from '../src/engine/modules/matmul';
 import { nodeShaderSources } from '../src/engine/nodeShaders';
 import { GpuTrainer } from '../src/engine/trainer';
-import { MM_TRANS_A, MM_TRANS_B } from '../src/reference/kernels';
+import { MM_SQUARE, MM_TRANS_A, MM_TRANS_B } from '../src/reference/kernels';
+import { modelLayout, stepFlops } from '../src/model/layout';
 import { ReferenceTrainer } from '../src/reference/trainer';
 import { relativeError } from '../src/theory/dense';
 import { gpu } from './gpu';
@@ -62,6 +63,12 @@ describe('autotune', () => {
     // no product over the n examples reads the first layer's inputs in the forward
     expect(shapes.some((s) => s.K === 24 && s.flags === MM_TRANS_B)).toBe(false);
     expect(shapes.some((s) => s.M === n && s.flags === MM_TRANS_B)).toBe(true);
+    // the benchmark's FLOPs per step are those of the plain step's products: the first layer's three
+    // over p rows (P, dW', dE), the others' three over the batch (the forward, weight and input gradient)
+    const flops = (s: MatmulShape) => 2 * s.M * s.N * s.K;
+    const plain = shapes.filter((s) => (s.flags & MM_SQUARE) === 0 && s.M !== 121 && !(s.M === n && s.N === 24));
+    expect(plain.length).toBe(3 + 2 * 3);
+    expect(stepFlops(modelLayout(cfg), n)).toBe(plain.reduce((a, s) => a + flops(s), 0));
     expect(shapes.some((s) => s.M === 121 && s.flags === MM_TRANS_B)).toBe(true);
     expect(shapes.some((s) => s.K === n && s.flags === MM_TRANS_A)).toBe(true);
     expect(probeShape({ M: 5000, N: 7, K: 9, flags: MM_TRANS_B })).toEqual({ M: PROBE_ROWS, N: 7, K: 9, flags: MM_TRANS_B });

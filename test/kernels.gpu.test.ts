@@ -411,33 +411,41 @@ describe('the first layer through the p-row table (lookup_act, token_sum)', () =
       }
     });
 
-  it('token_sum sums δ by token and slot (a = b adds to both slots), and with flag 1 also R = √(Σδ²)', async () => {
-    const { p, out, n, delta, index, tokens } = setup(3);
-    const S = new Float64Array(p * 2 * out);
-    const R = new Float64Array(p * 2 * out);
-    ref.tokenSum(delta, index, S, p, out, R);
-    // the slot rule, checked directly on the twin: row r's slot-b column o sums the examples whose b is r
-    const r = tokens[1];
-    let direct = 0;
-    let direct2 = 0;
-    for (let i = 0; i < n; i++)
-      if (tokens[2 * i + 1] === r) {
-        direct += delta[i * out + 4];
-        direct2 += delta[i * out + 4] ** 2;
+  it('token_sum (out = 9) and token_sum4 (out = 12) sum δ by token and slot (a = b adds to both slots), and with flag 1 also R = √(Σδ²)', async () => {
+    const { rng, p, n, index, tokens } = setup(3);
+    for (const [kernel, out] of [
+      ['tokenSum', 9],
+      ['tokenSum4', 12],
+    ] as const) {
+      const delta = rand(n * out, rng);
+      const S = new Float64Array(p * 2 * out);
+      const R = new Float64Array(p * 2 * out);
+      ref.tokenSum(delta, index, S, p, out, R);
+      // the slot rule, checked directly on the twin: row r's slot-b column o sums the examples whose b is r
+      const r = tokens[1];
+      let direct = 0;
+      let direct2 = 0;
+      for (let i = 0; i < n; i++)
+        if (tokens[2 * i + 1] === r) {
+          direct += delta[i * out + 4];
+          direct2 += delta[i * out + 4] ** 2;
+        }
+      expect(S[r * 2 * out + 2 * 4 + 1]).toBeCloseTo(direct, 12);
+      expect(R[r * 2 * out + 2 * 4 + 1]).toBeCloseTo(Math.sqrt(direct2), 12);
+      const [u, dz, rs, en, sb, rb] = Object.values(BINDINGS[kernel]);
+      const perInvocation = kernel === 'tokenSum4' ? 4 : 1;
+      for (const flags of [0, 1]) {
+        const o = await runKernel(
+          kernel,
+          { [u]: u32s([n, out, p, flags]), [dz]: { data: delta }, [rs]: { data: index.rowStart }, [en]: { data: index.entries }, [sb]: { size: p * 2 * out }, [rb]: { size: p * 2 * out } },
+          Math.ceil((p * out) / perInvocation / 256),
+        );
+        // ≤ n terms of magnitude ≤ 1 per entry: summation bound
+        expectClose(o[sb], S, (n + 1) * U * n, 0, `${kernel} S`);
+        // Σδ² ≤ n, then a square root (a few ulps): relative 8U on R plus the sum's bound carried through √
+        if (flags === 1) expectClose(o[rb], R, (n + 1) * U * n, 8 * U, `${kernel} R`);
+        else expect(o[rb].every((v) => v === 0)).toBe(true);
       }
-    expect(S[r * 2 * out + 2 * 4 + 1]).toBeCloseTo(direct, 12);
-    expect(R[r * 2 * out + 2 * 4 + 1]).toBeCloseTo(Math.sqrt(direct2), 12);
-    for (const flags of [0, 1]) {
-      const o = await runKernel(
-        'tokenSum',
-        { 10: u32s([n, out, p, flags]), 11: { data: delta }, 6: { data: index.rowStart }, 7: { data: index.entries }, 12: { size: p * 2 * out }, 13: { size: p * 2 * out } },
-        Math.ceil((p * out) / 256),
-      );
-      // ≤ n terms of magnitude ≤ 1 per entry: summation bound
-      expectClose(o[12], S, (n + 1) * U * n, 0, 'S');
-      // Σδ² ≤ n, then a square root (a few ulps): relative 4U on R plus the sum's bound carried through √
-      if (flags === 1) expectClose(o[13], R, (n + 1) * U * n, 8 * U, 'R');
-      else expect(o[13].every((v) => v === 0)).toBe(true);
     }
   });
 });

@@ -31,6 +31,7 @@ export const BINDINGS = {
   lookupAct4: { S5: 22, Pv: 23, tokv: 24, biasv: 25, Zv: 26, Hv: 27 },
   scatter: { G1: 4, dX: 5, rowStart: 6, entries: 7, dE: 8, SQ: 9 },
   tokenSum: { G2: 10, dZt: 11, rowStart: 6, entries: 7, St: 12, Rt: 13 },
+  tokenSum4: { G3: 14, dZq: 15, rowStart: 6, entries: 7, Sq: 16, Rq: 17 },
   softmaxCE: { L: 0, labels: 1, Z: 2, perEx: 3 },
   squaredLoss: { S: 4, targets: 5, U: 6, perExSq: 7 },
   metricsPartial: { M0: 0, perEx: 1, category: 2, partials: 3, weights: 7 },

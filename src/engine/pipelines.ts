@@ -18,6 +18,7 @@ export const ENTRY_POINTS = {
   lookupAct4: ['activation', 'lookup_act4'],
   scatter: ['embed', 'scatter'],
   tokenSum: ['embed', 'token_sum'],
+  tokenSum4: ['embed', 'token_sum4'],
   softmaxCE: ['loss', 'softmax_ce'],
   squaredLoss: ['loss', 'squared'],
   metricsPartial: ['metrics', 'partial'],

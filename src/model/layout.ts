@@ -120,11 +120,14 @@ export function tensorView<T extends Float32Array | Float64Array>(flat: T, t: Te
 }
 
 /**
- * FLOPs of one training step at batch size b (2 per multiply–add): forward,
- * input gradients and weight gradients of every linear layer, as the bench reports.
+ * FLOPs of the matrix products of one plain training step at batch size b (2 per
+ * multiply–add), as the GPU engine runs them and the bench reports: forward, input
+ * gradient and weight gradient of every linear layer over the b rows, except the first
+ * hidden layer, whose three products run over the p-row table instead (P = E·W'ᵀ,
+ * dW' = Sᵀ·E, dE = S·W': src/engine/modules/embedding.ts), so over p rows.
  */
 export function stepFlops(layout: ModelLayout, b: number): number {
   let f = 0;
-  for (const L of layout.layers) f += 3 * 2 * b * L.in * L.out;
+  layout.layers.forEach((L, l) => (f += 3 * 2 * (l === 0 ? layout.p : b) * L.in * L.out));
   return f;
 }

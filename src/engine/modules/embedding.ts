@@ -5,7 +5,8 @@
  * read as W' (2·out rows of d, row 2o+s = W_s[o, :]), the forward is P = E·W'ᵀ
  * (p × 2·out) and a lookup Z[i,o] = P[a_i, 2o] + P[b_i, 2o+1] + b[o] (lookup_act, or
  * lookup_act4 through vec4s when out is a multiple of 4); the
- * backward sums δ by token and slot into S (p × 2·out, token_sum), then dW' = Sᵀ·E
+ * backward sums δ by token and slot into S (p × 2·out, token_sum, or token_sum4 through
+ * vec4s), then dW' = Sᵀ·E
  * and dE = S·W'. A step's products over the first layer shrink from n·out·2d
  * multiply-adds each to p·out·2d. The exact gates take W₀'s Σg² from the same sums
  * ((R∘R)ᵀ(E∘E), R = √ of δ² summed by token and slot), but E's Σ_i g_i² squares each
@@ -21,7 +22,7 @@ import { tensorSlice, type GradBuffers, type LayerModule, type ModuleSpec } from
 
 export const PairEmbeddingSpec = {
   name: 'pair embedding',
-  kernels: ['scatter', 'lookupAct', 'lookupAct4', 'tokenSum'],
+  kernels: ['scatter', 'lookupAct', 'lookupAct4', 'tokenSum', 'tokenSum4'],
   twins: ['src/reference/kernels.ts#embedScatter', 'src/reference/kernels.ts#lookupAct', 'src/reference/kernels.ts#tokenSum'],
 } as const satisfies ModuleSpec;
 
@@ -100,11 +101,17 @@ export class PairEmbedding implements LayerModule {
     const { arena, p, d, b } = this;
     const E = tensorSlice(g.params, this.table);
     return [
-      arena.bind(
-        'tokenSum',
-        { G2: arena.u32Slot([b, L0.out, p, withSq ? 1 : 0]), dZt: whole(delta), rowStart: whole(this.rowStart), entries: whole(this.entries), St: whole(S), Rt: whole(R) },
-        Math.ceil((p * L0.out) / 256),
-      ),
+      L0.out % 4 === 0
+        ? arena.bind(
+            'tokenSum4',
+            { G3: arena.u32Slot([b, L0.out, p, withSq ? 1 : 0]), dZq: whole(delta), rowStart: whole(this.rowStart), entries: whole(this.entries), Sq: whole(S), Rq: whole(R) },
+            Math.ceil((p * L0.out) / 4 / 256),
+          )
+        : arena.bind(
+            'tokenSum',
+            { G2: arena.u32Slot([b, L0.out, p, withSq ? 1 : 0]), dZt: whole(delta), rowStart: whole(this.rowStart), entries: whole(this.entries), St: whole(S), Rt: whole(R) },
+            Math.ceil((p * L0.out) / 256),
+          ),
       matmul(arena, 2 * L0.out, d, p, MM_TRANS_A, whole(S), E, tensorSlice(g.grad, L0.weight)),
       withSq
         ? matmul(arena, 2 * L0.out, d, p, MM_TRANS_A | MM_SQUARE, whole(R), E, tensorSlice(g.sq, L0.weight))

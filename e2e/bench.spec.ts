@@ -38,7 +38,9 @@ test('bench.html writes a complete record', async ({ page }) => {
   // the adapter's ceilings, and the markdown's reading of them
   expect(r.ceiling.arithmeticGflops).toBeGreaterThan(0);
   expect(r.ceiling.rowLoadsG).toBeGreaterThan(0);
-  expect(s.flopsPerStep).toBe(3 * 2 * 212 * (64 * 64 + 64 * 23));
+  // the plain step's products as the engine runs them: the first layer's three over the p = 23 table rows
+  // (P = E·W'ᵀ, dW' = Sᵀ·E, dE = S·W', 64 → 64), the head's three over the n = 212 examples (64 → 23)
+  expect(s.flopsPerStep).toBe(3 * 2 * (23 * 64 * 64 + 212 * 64 * 23));
   expect(r.instruments[0].preset).toBe('tiny');
   expect(r.instruments[0].share).toBeLessThanOrEqual(0.2 + 1e-9);
   expect(r.tune.length).toBeGreaterThan(0);

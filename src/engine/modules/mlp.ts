@@ -22,10 +22,10 @@ export class MlpNetwork implements GpuNetwork {
   private readonly arena: GpuArena;
   private readonly embed: PairEmbedding;
   private readonly dense: Dense[];
-  /** P = E·W'ᵀ (forward); S, δ₀ summed by token and slot, and R, √ of δ₀² summed so (backward): p × 2·out₀ each */
+  /** P = E·W'ᵀ (forward); S, δ₀ summed by token and slot, and rootSums (R), √ of δ₀² summed so (backward): p × 2·out₀ each */
   private readonly P: GPUBuffer;
   private readonly S: GPUBuffer;
-  private readonly R: GPUBuffer;
+  private readonly rootSums: GPUBuffer;
   private readonly Z: GPUBuffer[];
   private readonly H: GPUBuffer[];
   private readonly dA: GPUBuffer;
@@ -48,7 +48,7 @@ export class MlpNetwork implements GpuNetwork {
     if (layers.length < 2) throw new Error('MlpNetwork: needs a hidden layer before the head');
     this.P = arena.f32(p * 2 * layers[0].out, 'P = E·Wᵀ');
     this.S = arena.f32(p * 2 * layers[0].out, 'S = δ₀ by token');
-    this.R = arena.f32(p * 2 * layers[0].out, 'R = √(δ₀² by token)');
+    this.rootSums = arena.f32(p * 2 * layers[0].out, 'R = √(δ₀² by token)');
     this.Z = layers.map((L, l) => arena.f32(R * L.out, `Z${l}`));
     this.H = layers.slice(0, -1).map((L, l) => arena.f32(R * L.out, `H${l}`));
     this.dA = arena.f32(R * maxDim, 'dA');
@@ -87,7 +87,7 @@ export class MlpNetwork implements GpuNetwork {
     }
     // the first hidden layer; dOut holds dH₀ (δ₀ after `delta`)
     list.push(this.dense[0].delta(this.b, this.g, this.Z[0], dOut, withSq));
-    list.push(...this.embed.firstLayerBackward(dOut, this.g, this.layout.layers[0], this.S, this.R, withSq));
+    list.push(...this.embed.firstLayerBackward(dOut, this.g, this.layout.layers[0], this.S, this.rootSums, withSq));
     if (withSq) {
       // E's per-example Σg² needs each example's dX₀ = δ₀W₀: the one n-row product of the exact gates' path
       const L0 = this.layout.layers[0];

@@ -100,7 +100,8 @@ export function stepShapes(config: RunConfig, dataset: Dataset = makeDataset(con
     add({ M: p, N: 2 * L0.out, K: d, flags: MM_TRANS_B }); // P = E·W'ᵀ
     add({ M: 2 * L0.out, N: d, K: p, flags: MM_TRANS_A }); // dW' = Sᵀ·E
     add({ M: p, N: d, K: 2 * L0.out, flags: 0 }); // dE = S·W'
-    // the exact gates' (built with every trainer: the gate can be switched on mid-run): W₀'s Σg² = (R∘R)ᵀ(E∘E), and dX₀ = δ₀W₀ for E's
+    // the exact gates' products, built with every trainer (the gate can be switched on mid-run):
+    // W₀'s Σg² = (R∘R)ᵀ(E∘E), and dX₀ = δ₀W₀ for E's own Σg²
     add({ M: 2 * L0.out, N: d, K: p, flags: MM_TRANS_A | MM_SQUARE });
     add({ M: b, N: L0.in, K: L0.out, flags: 0 });
     for (const L of rest) {

@@ -79,8 +79,8 @@ async function compileModule(device: GPUDevice, file: ShaderName, code: string):
  * The pipelines of `names` on this device, compiled on first request and cached.
  * Only what is asked for is compiled, and all of it concurrently: on SwiftShader a
  * pipeline costs 10 ms to 1 s of CPU, so the instruments' worker, which needs the
- * five kernel-block entry points, no longer waits behind the 43 of the whole engine
- * (test/pipelines.gpu.test.ts). A failed compile is not cached: the next call retries.
+ * five kernel-block entry points, no longer waits behind every entry point of the
+ * engine (test/pipelines.gpu.test.ts). A failed compile is not cached: the next call retries.
  */
 export async function getPipelines<N extends KernelName = KernelName>(device: GPUDevice, sources: ShaderSources, names: readonly N[] = ALL_KERNELS as N[]): Promise<Pick<Pipelines, N>> {
   let entry = cache.get(device);

@@ -39,6 +39,9 @@ export const ProbeKernelSpec = {
 
 type ProbePipelines = Pick<Pipelines, (typeof ProbeKernelSpec.kernels)[number]>;
 
+/** the kernel-block pipelines on this device (shaders/kernel.wgsl's five entry points, nothing else), compiled on first use */
+const probePipelines = (ctx: GpuContext, sources: ShaderSources): Promise<ProbePipelines> => getPipelines(ctx.device, sources, ProbeKernelSpec.kernels);
+
 const HEAD_DIAG = 1;
 const IDENTITY = 1;
 const SYM = 2;
@@ -69,7 +72,6 @@ const write = (q: GPUQueue, buf: GPUBuffer, data: ArrayBufferView) => writeAt(q,
 export class GpuKernelBlock {
   readonly views: readonly KernelView[];
   private readonly device: GPUDevice;
-  private readonly pl: ProbePipelines;
   private readonly arena: GpuArena;
   /** uniform slots whose flags take SYM when A = B */
   private readonly symSlots: number[] = [];
@@ -94,9 +96,9 @@ export class GpuKernelBlock {
   private chain: Promise<unknown> = Promise.resolve();
   private destroyed = false;
 
-  /** Pipelines from the device's cache (compiling shaders/kernel.wgsl's five entry points on first use, nothing else). */
+  /** Pipelines from the device's cache (probePipelines). */
   static async create(ctx: GpuContext, sources: ShaderSources, layout: ModelLayout, mA: number, mB: number, views: readonly KernelView[] = ['full', 'trace']): Promise<GpuKernelBlock> {
-    const pipelines = await getPipelines(ctx.device, sources, ProbeKernelSpec.kernels);
+    const pipelines = await probePipelines(ctx, sources);
     return new GpuKernelBlock(ctx.device, pipelines, layout, mA, mB, views);
   }
 
@@ -115,7 +117,6 @@ export class GpuKernelBlock {
     if (!(mA >= 1 && mB >= 1 && Number.isInteger(mA) && Number.isInteger(mB))) throw new Error(`GpuKernelBlock: probe sizes must be positive integers (mA=${mA}, mB=${mB})`);
     if (views.length === 0) throw new Error('GpuKernelBlock: no view requested');
     this.device = device;
-    this.pl = pipelines;
     this.views = views;
     const { p, d, layers } = layout;
     const head = layers.length - 1;
@@ -412,7 +413,7 @@ export class GpuKernelBlocks {
    * registers, so the first measurement does not pay for them); a failure surfaces there again.
    */
   warm(): Promise<void> {
-    return getPipelines(this.ctx.device, this.sources, ProbeKernelSpec.kernels).then(() => undefined);
+    return probePipelines(this.ctx, this.sources).then(() => undefined);
   }
 
   /** Drop-in for `(A, B, ω, view) => kernelBlock(layout, A, B, ω, view)`. */

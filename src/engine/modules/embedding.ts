@@ -20,6 +20,9 @@ import { ACT_CODE } from './dense';
 import { matmul } from './matmul';
 import { tensorSlice, type GradBuffers, type LayerModule, type ModuleSpec } from './module';
 
+/** the vec4 kernels (lookup_act4, token_sum4) serve a first layer whose width is a multiple of 4; both forms share one layout */
+const byQuads = (L0: Layer) => L0.out % 4 === 0;
+
 export const PairEmbeddingSpec = {
   name: 'pair embedding',
   kernels: ['scatter', 'lookupAct', 'lookupAct4', 'tokenSum', 'tokenSum4'],
@@ -78,7 +81,7 @@ export class PairEmbedding implements LayerModule {
     if (L0.in !== 2 * d) throw new Error(`${this.name}: the first layer reads ${L0.in} inputs, not 2d = ${2 * d}`);
     return [
       matmul(arena, p, 2 * L0.out, d, MM_TRANS_B, tensorSlice(params, this.table), tensorSlice(params, L0.weight), whole(P)),
-      L0.out % 4 === 0
+      byQuads(L0)
         ? arena.bind(
             'lookupAct4',
             { S5: arena.u32Slot([rows, L0.out, ACT_CODE[act], 0]), Pv: whole(P), tokv: whole(tokens), biasv: tensorSlice(params, L0.bias), Zv: whole(Z), Hv: whole(H) },
@@ -101,7 +104,7 @@ export class PairEmbedding implements LayerModule {
     const { arena, p, d, b } = this;
     const E = tensorSlice(g.params, this.table);
     return [
-      L0.out % 4 === 0
+      byQuads(L0)
         ? arena.bind(
             'tokenSum4',
             { G3: arena.u32Slot([b, L0.out, p, withSq ? 1 : 0]), dZq: whole(delta), rowStart: whole(this.rowStart), entries: whole(this.entries), Sq: whole(S), Rq: whole(R) },
